@@ -1,0 +1,165 @@
+import Synchronization
+internal import CLibUV
+
+/// One libuv event loop and the thread it belongs to.
+///
+/// Two modes:
+/// - **owned** (`EventLoop.startOwned`): the loop runs on a thread of its own; stop it from
+///   any other thread with `stop()` and wait with `join()` (or `shutdown()`, which does both).
+/// - **embedded** (`EventLoop.makeEmbedded`): the loop belongs to the thread that made it, and
+///   that thread drives it by calling `run()` or `runOnce()`.
+///
+/// Everything the loop owns (handles, connections, timers) is confined to its thread. Public
+/// entry points check the thread with a precondition. The only ways in from another thread are
+/// `execute(_:)`, `submit(_:)`, `stop(gracePeriod:)`, the executor conformances and the
+/// termination waits; those are safe from any thread.
+///
+/// Shutdown is graceful: `stop()` closes the door to new work, runs every job already accepted,
+/// calls the shutdown hooks so owners can close their handles, and waits up to a grace period
+/// for the handles to close. What is still open then is closed by force and counted in the
+/// `ShutdownReport`, together with the result of `uv_loop_close`. A clean report (nothing forced,
+/// close status 0) proves nothing leaked.
+public final class EventLoop: @unchecked Sendable {
+    // @unchecked: the thread-safe parts are the `Mutex`es and atomics below; every other stored
+    // property is touched only on the loop thread, which the preconditions enforce.
+
+    /// How the loop is driven.
+    public enum Mode: Sendable {
+        /// The loop runs on a thread it created.
+        case owned
+        /// The caller's thread runs the loop through `run()` / `runOnce()`.
+        case embedded
+    }
+
+    /// A label for logs and thread names.
+    public let name: String
+    /// Whether the loop owns its thread.
+    public let mode: Mode
+
+    let uvLoop: UnsafeMutablePointer<uv_loop_t>
+    private let threadID = Atomic<UInt>(0)
+
+    /// Cross-thread work queue; see `EventLoop+Door.swift`.
+    let door = Mutex(DoorState())
+    /// The finished report and anyone waiting for it; see `EventLoop+Lifecycle.swift`.
+    let termination = Mutex(TerminationState())
+
+    // Loop-thread state.
+    var lifecycle: Lifecycle = .running
+    var isInsideRun = false
+    var openUserHandles = 0
+    var openInternalHandles = 0
+    var forcedHandleCloses = 0
+    var shutdownHooks: [() -> Void] = []
+    var spareBatch: [LoopJob] = []
+    var doorHandle: DoorHandle?
+    var flushHooks: FlushHooks?
+    var graceTimer: LoopTimer?
+    /// Connections with bytes waiting for this turn's single write.
+    var connectionsToFlush: [TCPConnection] = []
+    var spareFlushList: [TCPConnection] = []
+    /// One read buffer shared by every connection: reads are delivered one at a time on the
+    /// loop thread and consumers must not keep the bytes past the callback.
+    let sharedReadBuffer: UnsafeMutableRawBufferPointer
+    var ownedThread: LoopThread?
+
+    /// Size of the shared read buffer: the most one read callback delivers.
+    public static let readChunkSize = 64 * 1024
+
+    private init(name: String, mode: Mode) throws(LoopError) {
+        self.name = name
+        self.mode = mode
+        oaas_ignore_sigpipe()
+        uvLoop = .allocate(capacity: 1)
+        let status = uv_loop_init(uvLoop)
+        guard status == 0 else {
+            uvLoop.deallocate()
+            throw LoopError(uv: status, operation: "uv_loop_init for loop '\(name)'")
+        }
+        sharedReadBuffer = .allocate(byteCount: Self.readChunkSize, alignment: 16)
+    }
+
+    /// Creates a loop bound to the calling thread, which must drive it with `run()` or
+    /// `runOnce()`.
+    ///
+    /// The loop is ready for handles and `execute` at once. Call `stop()` to end it; `run()`
+    /// returns when shutdown completes.
+    /// - Throws: `LoopError` when libuv cannot create the loop.
+    /// Any thread; that thread becomes the loop's.
+    public static func makeEmbedded(name: String = "oaas-embedded-loop") throws(LoopError) -> EventLoop {
+        let loop = try EventLoop(name: name, mode: .embedded)
+        loop.bindToCurrentThread()
+        loop.installInternalHandles()
+        return loop
+    }
+
+    /// Creates a loop and starts it on a new thread of its own.
+    ///
+    /// Returns once the loop thread is running and ready to take work.
+    /// - Throws: `LoopError` when libuv cannot create the loop or the thread cannot start.
+    /// Any thread.
+    public static func startOwned(name: String = "oaas-loop") throws(LoopError) -> EventLoop {
+        let loop = try EventLoop(name: name, mode: .owned)
+        let ready = ThreadGate()
+        let thread = try LoopThread.spawn(name: name) {
+            loop.bindToCurrentThread()
+            loop.installInternalHandles()
+            ready.open()
+            loop.runUntilFinished()
+        }
+        ready.wait()
+        loop.termination.withLock { $0.thread = thread }
+        return loop
+    }
+
+    private func bindToCurrentThread() {
+        threadID.store(oaas_current_thread_id(), ordering: .releasing)
+    }
+
+    private func installInternalHandles() {
+        doorHandle = DoorHandle(loop: self)
+        flushHooks = FlushHooks(loop: self)
+    }
+
+    /// Whether the caller is on this loop's thread. Any thread.
+    public var inLoop: Bool {
+        threadID.load(ordering: .relaxed) == oaas_current_thread_id()
+    }
+
+    /// Traps unless called on the loop thread: loop-confined state is touched only there.
+    /// Any thread.
+    public func preconditionInLoop(file: StaticString = #fileID, line: UInt = #line) {
+        precondition(inLoop, "must be called on the thread of event loop '\(name)'", file: file, line: line)
+    }
+
+    /// The loop's cached monotonic clock in milliseconds, as timers see it. Loop thread only.
+    public var nowMilliseconds: UInt64 {
+        preconditionInLoop()
+        return uv_now(uvLoop)
+    }
+
+    /// How many handles the user (not the runtime) has open. Loop thread only.
+    public var openHandleCount: Int {
+        preconditionInLoop()
+        return openUserHandles
+    }
+
+    func handleOpened(isInternal: Bool) {
+        if isInternal { openInternalHandles += 1 } else { openUserHandles += 1 }
+    }
+
+    func handleClosed(isInternal: Bool) {
+        if isInternal { openInternalHandles -= 1 } else { openUserHandles -= 1 }
+    }
+
+    /// Registers work to run on the loop thread when shutdown begins, before the grace period:
+    /// owners close their listeners and connections here. Loop thread only.
+    public func onShutdown(_ hook: @escaping () -> Void) {
+        preconditionInLoop()
+        switch lifecycle {
+        case .running: shutdownHooks.append(hook)
+        case .draining: hook()
+        case .finished: break
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import OaasLoop
+import Synchronization
+import Testing
+
+@Suite("Loop modes and lifecycle")
+struct EventLoopLifecycleTests {
+    @Test("an embedded loop runs on the caller's thread with runOnce and shuts down cleanly")
+    func embeddedLoopDrivenByRunOnce() throws {
+        let loop = try EventLoop.makeEmbedded(name: "embedded-runonce")
+        #expect(loop.mode == .embedded)
+        #expect(loop.inLoop)
+        var fired = false
+        loop.schedule(after: .milliseconds(5)) { fired = true }
+        var turns = 0
+        while !fired, turns < 1_000 {
+            loop.runOnce()
+            turns += 1
+        }
+        #expect(fired)
+        loop.stop()
+        while loop.runOnce() {}
+        #expect(loop.shutdownReport?.isClean == true)
+        #expect(!loop.runOnce(), "a finished loop does nothing")
+    }
+
+    @Test("an embedded loop run by a caller-owned thread takes work from others and stops when asked")
+    func embeddedLoopOnCallerThread() async throws {
+        let ready = DispatchSemaphore(value: 0)
+        let holder = Mutex<EventLoop?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        let reportBox = Mutex<ShutdownReport?>(nil)
+        Thread {
+            let loop = try! EventLoop.makeEmbedded(name: "embedded-thread")
+            holder.withLock { $0 = loop }
+            ready.signal()
+            let report = loop.run()
+            reportBox.withLock { $0 = report }
+            finished.signal()
+        }.start()
+        ready.wait()
+        let loop = try #require(holder.withLock { $0 })
+        #expect(!loop.inLoop)
+        let ranOnLoop = try await loop.submit { loop.inLoop }
+        #expect(ranOnLoop)
+        loop.stop()
+        let report = await loop.terminated()
+        finished.wait()
+        #expect(report.isClean)
+        #expect(reportBox.withLock { $0 } == report)
+    }
+
+    @Test("an owned loop starts, serves, and stops cleanly from another thread")
+    func ownedLoopStopsFromAnotherThread() async throws {
+        let loop = try EventLoop.startOwned(name: "owned-stop")
+        #expect(loop.mode == .owned)
+        #expect(!loop.inLoop)
+        let answer = try await loop.submit { loop.inLoop ? 42 : 0 }
+        #expect(answer == 42)
+        let reportBox = Mutex<ShutdownReport?>(nil)
+        let stopper = Thread { reportBox.withLock { $0 = loop.shutdown(gracePeriod: .seconds(1)) } }
+        stopper.start()
+        let report = await loop.terminated()
+        while reportBox.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(report.isClean)
+        #expect(reportBox.withLock { $0 } == report)
+        #expect(loop.join() == report, "join after join returns the same report")
+    }
+
+    @Test("shutdown hooks run on the loop thread so owners can close their handles")
+    func shutdownHooksCloseHandles() async throws {
+        let loop = try EventLoop.startOwned(name: "hooks")
+        let hookRan = Atomic<Bool>(false)
+        try await loop.submit {
+            let timer = LoopTimer(loop: loop)
+            timer.start(after: .seconds(60)) {}
+            loop.onShutdown {
+                hookRan.store(loop.inLoop, ordering: .relaxed)
+                timer.close()
+            }
+        }
+        let report = loop.shutdown(gracePeriod: .seconds(5))
+        let hookRanOnLoop = hookRan.load(ordering: .relaxed)
+        #expect(hookRanOnLoop)
+        #expect(report.isClean, "the hook closed the timer, so nothing was forced")
+    }
+
+    @Test("a handle nobody closes is closed by force after the grace period and reported")
+    func leakedHandleIsReported() async throws {
+        let loop = try EventLoop.startOwned(name: "leak")
+        try await loop.submit {
+            let timer = LoopTimer(loop: loop)
+            timer.start(after: .seconds(60)) {}
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = loop.shutdown(gracePeriod: .milliseconds(100))
+        #expect(clock.now - start >= .milliseconds(100))
+        #expect(report.forcedHandleCloses == 1)
+        #expect(report.loopCloseStatus == 0)
+        #expect(!report.isClean)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import OaasLoop
+import Testing
+
+@Suite("Signals", .serialized)
+struct LoopSignalTests {
+    @Test("SIGTERM and SIGINT arrive as loop events instead of ending the process", arguments: [SIGTERM, SIGINT])
+    func signalIsDelivered(signal: Int32) async throws {
+        try await withOwnedLoop { loop in
+            let delivered: Int32 = try await onLoop(loop) { finish in
+                var watcher: LoopSignal?
+                watcher = try LoopSignal(loop: loop, signal: signal) { number in
+                    #expect(loop.inLoop)
+                    // Closing hands the signal back to its default action; only one is sent.
+                    watcher?.close()
+                    finish(number)
+                }
+                loop.schedule(after: .milliseconds(1)) { kill(getpid(), signal) }
+            }
+            #expect(delivered == signal)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import OaasLoop
+import Synchronization
+import Testing
+
+/// Runs `body` against a fresh owned loop, then shuts it down and expects a clean report:
+/// every handle closed by its owner and `uv_loop_close` returning 0. Each test that uses it is
+/// therefore also a leak test.
+func withOwnedLoop(
+    name: String = "test-loop",
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (EventLoop) async throws -> Void
+) async throws {
+    let loop = try EventLoop.startOwned(name: name)
+    do {
+        try await body(loop)
+    } catch {
+        loop.stop(gracePeriod: .milliseconds(100))
+        _ = await loop.terminated()
+        throw error
+    }
+    loop.stop(gracePeriod: .seconds(2))
+    let report = await loop.terminated()
+    loop.join()
+    #expect(report.isClean, "loop did not shut down cleanly: \(report)", sourceLocation: sourceLocation)
+}
+
+/// Runs `setUp` on the loop thread and suspends until it calls `finish` (on any thread).
+///
+/// The closures a test hands to handles are created on the loop thread, so they may capture
+/// loop-confined objects freely; only the result crosses back.
+func onLoop<T: Sendable>(
+    _ loop: EventLoop,
+    _ setUp: @escaping @Sendable (_ finish: @escaping @Sendable (T) -> Void) throws -> Void
+) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let once = ResumeOnce(continuation)
+        do {
+            try loop.execute {
+                do {
+                    try setUp { once.resume(.success($0)) }
+                } catch {
+                    once.resume(.failure(error))
+                }
+            }
+        } catch {
+            once.resume(.failure(error))
+        }
+    }
+}
+
+/// Resumes a continuation at most once, whichever path gets there first.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+    func resume(_ result: Result<T, any Error>) {
+        let taken = continuation.withLock { value in
+            defer { value = nil }
+            return value
+        }
+        taken?.resume(with: result)
+    }
+}
+
+/// A value confined to the loop thread, which a test needs to reach from `@Sendable` closures
+/// that all run on that thread. Every access checks the thread.
+final class LoopBox<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only touched on `loop`'s thread, which each access asserts.
+    private let loop: EventLoop
+    private var stored: Value
+    init(_ loop: EventLoop, _ value: Value) {
+        self.loop = loop
+        self.stored = value
+    }
+    var value: Value {
+        get { loop.preconditionInLoop(); return stored }
+        set { loop.preconditionInLoop(); stored = newValue }
+    }
+}
+
+/// A deterministic byte stream (a random table repeated with a prime period), so a receiver
+/// can check every byte it gets, at any offset, with `memcmp` instead of a per-byte loop.
+struct BytePattern: Sendable {
+    static let period = 65_521
+    let table: [UInt8]
+
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        table = (0..<(Self.period * 2)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    /// `count` bytes of the stream starting at `offset`.
+    func bytes(from offset: Int, count: Int) -> [UInt8] {
+        var result = [UInt8]()
+        result.reserveCapacity(count)
+        var position = offset
+        while result.count < count {
+            let start = position % Self.period
+            let take = min(count - result.count, Self.period - start)
+            result.append(contentsOf: table[start..<(start + take)])
+            position += take
+        }
+        return result
+    }
+
+    /// Whether `received` is exactly the stream's bytes at `offset`.
+    func matches(_ received: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        var checked = 0
+        return table.withUnsafeBytes { table in
+            while checked < received.count {
+                let start = (offset + checked) % Self.period
+                let take = min(received.count - checked, Self.period - start)
+                if memcmp(received.baseAddress! + checked, table.baseAddress! + start, take) != 0 { return false }
+                checked += take
+            }
+            return true
+        }
+    }
+}
+
+/// Open file descriptors of this process.
+func openFileDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// Sockets of this process with an open descriptor whose local or remote port is `port`
+/// (from /proc/net/tcp and tcp6, matched against the inodes behind /proc/self/fd).
+func openSocketsTouching(port: Int) -> Int {
+    let fdDirectory = "/proc/self/fd"
+    let links = (try? FileManager.default.contentsOfDirectory(atPath: fdDirectory)) ?? []
+    var inodes = Set<String>()
+    for entry in links {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdDirectory)/\(entry)"),
+           target.hasPrefix("socket:[") {
+            inodes.insert(String(target.dropFirst(8).dropLast()))
+        }
+    }
+    let hexPort = String(format: "%04X", port)
+    var count = 0
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 9 else { continue }
+            let local = fields[1].split(separator: ":").last.map(String.init)
+            let remote = fields[2].split(separator: ":").last.map(String.init)
+            guard local == hexPort || remote == hexPort else { continue }
+            if inodes.contains(String(fields[9])) { count += 1 }
+        }
+    }
+    return count
+}
