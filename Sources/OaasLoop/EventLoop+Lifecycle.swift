@@ -2,9 +2,13 @@ internal import CLibUV
 
 /// How a loop ended: the proof that shutdown left nothing behind.
 public struct ShutdownReport: Sendable, Equatable, CustomStringConvertible {
-    /// Handles still open when the grace period ran out (or left unreferenced and unclosed),
-    /// which shutdown had to close itself. Zero when every owner closed its handles.
+    /// Handles that kept the loop alive past the grace period, or were left open but idle
+    /// (e.g. a stopped timer nobody closed), which shutdown had to close itself. Zero when every
+    /// owner closed its handles: a non-zero count is a leak.
     public let forcedHandleCloses: Int
+    /// Handles marked as not keeping the loop alive (`keepsLoopAlive = false`, such as signal
+    /// watchers) that were still open at the end and were closed by shutdown, as they asked.
+    public let backgroundHandleCloses: Int
     /// What `uv_loop_close` returned: 0, or a negative libuv code such as `EBUSY`.
     public let loopCloseStatus: Int32
 
@@ -12,7 +16,7 @@ public struct ShutdownReport: Sendable, Equatable, CustomStringConvertible {
     public var isClean: Bool { forcedHandleCloses == 0 && loopCloseStatus == 0 }
 
     public var description: String {
-        "forced handle closes: \(forcedHandleCloses), uv_loop_close: \(loopCloseStatus)"
+        "forced handle closes: \(forcedHandleCloses), background handle closes: \(backgroundHandleCloses), uv_loop_close: \(loopCloseStatus)"
     }
 }
 
@@ -158,7 +162,8 @@ extension EventLoop {
         let timer = LoopTimer(loop: self, isInternal: true)
         timer.keepsLoopAlive = false
         timer.start(after: gracePeriod) { [unowned self] in
-            for handle in self.liveUserHandles() {
+            // Background handles do not hold the loop up; they are closed at the very end.
+            for handle in self.liveUserHandles() where handle.keepsLoopAlive {
                 self.forcedHandleCloses += 1
                 handle.close()
             }
@@ -173,8 +178,9 @@ extension EventLoop {
         while true {
             drainDoor()
             for handle in liveUserHandles() {
-                // Open but unreferenced (or idle) handles never block uv_run; they are leaks.
-                forcedHandleCloses += 1
+                // Idle but referenced handles never block uv_run, yet nobody closed them: leaks.
+                // Unreferenced ones said they may outlive the work; closing them is expected.
+                if handle.keepsLoopAlive { forcedHandleCloses += 1 } else { backgroundHandleCloses += 1 }
                 handle.close()
             }
             if openUserHandles == 0, uv_loop_alive(uvLoop) == 0 {
@@ -204,7 +210,8 @@ extension EventLoop {
         let status = uv_loop_close(uvLoop)
         if status == 0 { uvLoop.deallocate() }
         sharedReadBuffer.deallocate()
-        let report = ShutdownReport(forcedHandleCloses: forcedHandleCloses, loopCloseStatus: status)
+        let report = ShutdownReport(forcedHandleCloses: forcedHandleCloses,
+                                    backgroundHandleCloses: backgroundHandleCloses, loopCloseStatus: status)
         lifecycle = .finished(report)
         let waiters = termination.withLock { state in
             state.report = report

@@ -50,6 +50,7 @@ public final class EventLoop: @unchecked Sendable {
     var openUserHandles = 0
     var openInternalHandles = 0
     var forcedHandleCloses = 0
+    var backgroundHandleCloses = 0
     var shutdownHooks: [() -> Void] = []
     var spareBatch: [LoopJob] = []
     var doorHandle: DoorHandle?

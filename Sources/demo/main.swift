@@ -1,1 +1,48 @@
-print("placeholder")
+// The demo for this stage of the project: a TCP echo server driven by one libuv loop.
+//
+//   swift run demo              starts the server, talks to it through a client on the same
+//                               loop, prints what happened, and stops cleanly.
+//   swift run demo --serve [P]  keeps serving on 127.0.0.1:P (default 7777) until SIGINT or
+//                               SIGTERM; a second signal stops at once.
+import OaasLoop
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let serveForever = arguments.first == "--serve"
+let requestedPort = serveForever ? (arguments.dropFirst().first.flatMap(Int.init) ?? 7777) : 0
+
+let loop: EventLoop
+do {
+    loop = try EventLoop.startOwned(name: "demo-loop")
+} catch {
+    print("could not start the event loop: \(error)")
+    exit(1)
+}
+
+try! loop.execute {
+    let server: TCPListener
+    do {
+        server = try EchoServer.start(loop: loop, port: requestedPort)
+    } catch {
+        print("could not start the echo server: \(error)")
+        loop.stop()
+        return
+    }
+    print("echo server listening on \(server.address)")
+    SignalStop.install(loop: loop, server: server)
+    loop.onShutdown { server.close() }
+    if !serveForever {
+        EchoClient.talk(loop: loop, port: server.port, lines: ["hello", "from the OaaS loop", "goodbye"]) {
+            loop.stop(gracePeriod: .seconds(1))
+        }
+    } else {
+        print("try: printf 'hi\\n' | nc 127.0.0.1 \(server.port)   (Ctrl-C to stop)")
+    }
+}
+
+let report = loop.join()
+print("loop stopped: \(report.isClean ? "clean" : "NOT clean") (\(report))")
+exit(report.isClean ? 0 : 1)

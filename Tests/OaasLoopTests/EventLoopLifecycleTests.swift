@@ -101,3 +101,28 @@ struct EventLoopLifecycleTests {
         #expect(!report.isClean)
     }
 }
+
+@Suite("Background handles")
+struct BackgroundHandleTests {
+    @Test("a handle that does not keep the loop alive is closed at the end without counting as a leak")
+    func backgroundHandleClosedAtEnd() async throws {
+        let loop = try EventLoop.startOwned(name: "background")
+        try await loop.submit {
+            let watcher = try LoopSignal(loop: loop, signal: SIGUSR2) { _ in }
+            #expect(!watcher.keepsLoopAlive)
+        }
+        let report = loop.shutdown(gracePeriod: .seconds(5))
+        #expect(report.backgroundHandleCloses == 1)
+        #expect(report.isClean)
+    }
+
+    @Test("an idle timer left open is a leak even though it blocks nothing")
+    func idleTimerIsALeak() async throws {
+        let loop = try EventLoop.startOwned(name: "idle-leak")
+        try await loop.submit { _ = LoopTimer(loop: loop) }
+        let report = loop.shutdown(gracePeriod: .seconds(5))
+        #expect(report.forcedHandleCloses == 1)
+        #expect(report.backgroundHandleCloses == 0)
+        #expect(!report.isClean)
+    }
+}

@@ -21,3 +21,24 @@ struct LoopSignalTests {
         }
     }
 }
+
+@Suite("Signal misuse")
+struct LoopSignalMisuseTests {
+    @Test("watching a signal number that does not exist fails with a clear error", arguments: [0, -3, 4_096])
+    func invalidSignalNumber(number: Int32) async throws {
+        try await withOwnedLoop { loop in
+            let error: LoopError? = try await loop.submit { () -> LoopError? in
+                do throws(LoopError) {
+                    let watcher = try LoopSignal(loop: loop, signal: number) { _ in }
+                    watcher.close()
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            let failure = try #require(error)
+            #expect(failure.code == .invalidArgument)
+            #expect(failure.description.contains("watch signal \(number)"))
+        }
+    }
+}
