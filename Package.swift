@@ -7,7 +7,13 @@ let package = Package(
     products: [
         .library(name: "OaasLoop", targets: ["OaasLoop"]),
         .library(name: "OaasHTTP2", targets: ["OaasHTTP2"]),
+        .library(name: "OaasGRPC", targets: ["OaasGRPC"]),
         .executable(name: "demo", targets: ["demo"]),
+        .executable(name: "oaas-grpc-echo", targets: ["oaas-grpc-echo"]),
+        .library(name: "OaasProto", targets: ["OaasProto"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config. Each is imported by exactly one
@@ -18,6 +24,11 @@ let package = Package(
             providers: [.apt(["libuv1-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CNGHTTP2",
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
@@ -25,10 +36,20 @@ let package = Package(
 
         .target(name: "OaasLoop", dependencies: ["CLibUV"]),
         .target(name: "OaasHTTP2", dependencies: ["CNGHTTP2"]),
+        .target(name: "OaasGRPC", dependencies: ["OaasHTTP2", "OaasLoop", "OaasProto", "CZlib"]),
+        // The gRPC echo server the interop tests and the load benchmark run against.
+        .executableTarget(name: "oaas-grpc-echo", dependencies: ["OaasGRPC", "OaasLoop", "OaasProto"]),
         .executableTarget(name: "demo", dependencies: ["OaasLoop"]),
 
         .testTarget(name: "OaasLoopTests", dependencies: ["OaasLoop"]),
         .testTarget(name: "OaasHTTP2Tests", dependencies: ["OaasHTTP2"]),
+        .testTarget(name: "OaasGRPCTests", dependencies: ["OaasGRPC", "OaasLoop"]),
+        // Messages generated once by scripts/generate-protos.sh and committed; the build never runs protoc.
+        .target(name: "OaasProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .testTarget(
+            name: "OaasProtoTests",
+            dependencies: ["OaasProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

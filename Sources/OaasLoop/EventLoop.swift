@@ -59,6 +59,8 @@ public final class EventLoop: @unchecked Sendable {
     /// Connections with bytes waiting for this turn's single write.
     var connectionsToFlush: [TCPConnection] = []
     var spareFlushList: [TCPConnection] = []
+    var turnObservers: [any LoopTurnObserver] = []
+    var spareObserverList: [any LoopTurnObserver] = []
     /// One read buffer shared by every connection: reads are delivered one at a time on the
     /// loop thread and consumers must not keep the bytes past the callback.
     let sharedReadBuffer: UnsafeMutableRawBufferPointer

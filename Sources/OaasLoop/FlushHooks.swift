@@ -45,13 +45,37 @@ private final class CheckHook: LoopHandle {
     }
 }
 
+/// Something that produces its output at the end of a loop turn (e.g. a protocol session that
+/// serializes all the frames queued during the turn at once), just before connections flush.
+///
+/// Loop-confined.
+public protocol LoopTurnObserver: AnyObject {
+    /// Called once after `requestTurnEnd(_:)`, on the loop thread, before this turn's writes.
+    func loopTurnWillEnd()
+}
+
 extension EventLoop {
+    /// Asks for `observer.loopTurnWillEnd()` at the end of this loop turn, before the turn's
+    /// writes go out. Call it once per turn (keep a flag); each call adds one callback.
+    /// Loop thread only.
+    public func requestTurnEnd(_ observer: any LoopTurnObserver) {
+        preconditionInLoop()
+        turnObservers.append(observer)
+    }
+
     /// Marks a connection as having bytes to send this turn. Loop thread.
     func scheduleFlush(_ connection: TCPConnection) {
         connectionsToFlush.append(connection)
     }
 
     func flushPendingWrites() {
+        if !turnObservers.isEmpty {
+            var observers = spareObserverList
+            swap(&observers, &turnObservers)
+            for observer in observers { observer.loopTurnWillEnd() }
+            observers.removeAll(keepingCapacity: true)
+            spareObserverList = observers
+        }
         guard !connectionsToFlush.isEmpty else { return }
         // Swap with a spare list rather than copy, so a busy loop allocates nothing here.
         var batch = spareFlushList

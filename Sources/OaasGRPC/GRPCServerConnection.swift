@@ -1,0 +1,441 @@
+import OaasHTTP2
+import OaasLoop
+
+/// One client connection: a TCP connection, its HTTP/2 session, and the calls on it.
+///
+/// Frames produced during a loop turn are serialized once, at the turn's end, and leave in one
+/// TCP write. When the peer stops reading, the connection stops reading too, so responses do
+/// not pile up.
+///
+/// Loop-confined.
+final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
+    unowned let server: GRPCServer
+    let tcp: TCPConnection
+    let session: HTTP2Session
+    private(set) var calls: [Int32: GRPCServerCall] = [:]
+    private var turnEndRequested = false
+    private(set) var isClosing = false
+    private(set) var lastActivity: UInt64
+    private var keepalivePingSentAt: UInt64?
+    private var drainNoticeSentAt: UInt64?
+    private var finalGoAwaySent = false
+    private var resetBucket: TokenBucket
+    private var pingBucket: TokenBucket
+    private var settingsBucket: TokenBucket
+
+    static let drainPingPayload: UInt64 = 0x6F61_6173_6472_6E31  // "oaasdrn1"
+    static let keepalivePingPayload: UInt64 = 0x6F61_6173_6B61_6C76  // "oaaskalv"
+
+    init(server: GRPCServer, tcp: TCPConnection) throws(HTTP2Error) {
+        self.server = server
+        self.tcp = tcp
+        session = try HTTP2Session(role: .server, settings: server.configuration.http2)
+        let now = server.loop.nowMilliseconds
+        lastActivity = now
+        resetBucket = TokenBucket(server.configuration.resetFloodLimit, now: now)
+        pingBucket = TokenBucket(server.configuration.pingFloodLimit, now: now)
+        settingsBucket = TokenBucket(server.configuration.settingsFloodLimit, now: now)
+        session.delegate = self
+    }
+
+    func start() {
+        tcp.onRead = { [unowned self] event in
+            switch event {
+            case .bytes(let bytes): received(bytes)
+            case .endOfStream: close()
+            case .failed: break  // the TCP connection closes itself; onClose cleans up
+            }
+        }
+        tcp.onWritabilityChanged = { [unowned self] writable in
+            guard writable, !isClosing else { return }
+            tcp.startReading()
+            scheduleOutput()
+        }
+        tcp.onClose = { [unowned self] _ in closed() }
+        tcp.startReading()
+        scheduleOutput()  // our SETTINGS
+    }
+
+    var hasCallsInFlight: Bool { !calls.isEmpty }
+
+    // MARK: Bytes in and out
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        lastActivity = server.loop.nowMilliseconds
+        keepalivePingSentAt = nil
+        do {
+            try session.receive(bytes)
+        } catch {
+            server.recordProtocolError()
+            tcp.pauseReading()
+        }
+        if session.isTerminating { tcp.pauseReading() }
+        scheduleOutput()
+    }
+
+    func scheduleOutput() {
+        guard !turnEndRequested, !isClosing else { return }
+        turnEndRequested = true
+        server.loop.requestTurnEnd(self)
+    }
+
+    func loopTurnWillEnd() {
+        turnEndRequested = false
+        guard !isClosing else { return }
+        var writeFailed = false
+        do {
+            try session.drainOutput { chunk in
+                do {
+                    try tcp.write(chunk)
+                } catch {
+                    writeFailed = true
+                    return false
+                }
+                return tcp.isWritable
+            }
+        } catch {
+            server.recordProtocolError()
+            return close()
+        }
+        if writeFailed { return close() }
+        if !tcp.isWritable {
+            // The peer is not reading: stop reading its requests until it catches up.
+            tcp.pauseReading()
+            return
+        }
+        if session.isTerminating || (!session.wantsRead && !session.wantsWrite) {
+            close()
+        } else if finalGoAwaySent, calls.isEmpty {
+            close()
+        }
+    }
+
+    /// Sends what is queued, then the FIN, then closes; force-closes if the peer never reads.
+    func close() {
+        guard !isClosing else { return }
+        isClosing = true
+        tcp.pauseReading()
+        cancelAllCalls(GRPCStatus(.unavailable, "connection closed"))
+        tcp.shutdownWrite { [tcp] _ in tcp.close() }
+        if !tcp.isClosing {
+            let timer = server.loop.schedule(after: .seconds(1)) { [tcp] in tcp.close() }
+            tcp.whenClosed { timer.close() }
+        }
+    }
+
+    /// Closes at once, dropping unsent bytes (drain deadline passed).
+    func forceClose() {
+        isClosing = true
+        cancelAllCalls(GRPCStatus(.unavailable, "server shut down before the call finished"))
+        tcp.close()
+    }
+
+    private func closed() {
+        isClosing = true
+        cancelAllCalls(GRPCStatus(.unavailable, "connection closed"))
+        session.delegate = nil
+        server.connectionDidClose(self)
+    }
+
+    private func cancelAllCalls(_ status: GRPCStatus) {
+        guard !calls.isEmpty else { return }
+        let open = calls.values
+        calls.removeAll()
+        for call in open where !call.isFinished {
+            server.record(.cancelled)
+            call.cancel(status)
+        }
+    }
+
+    // MARK: Drain, keepalive, idle
+
+    /// First step of a graceful shutdown: announce it, and ask for a PING round trip so the
+    /// final GOAWAY names every stream the client sent before it heard the notice.
+    func beginDrain() {
+        guard !isClosing, drainNoticeSentAt == nil else { return }
+        drainNoticeSentAt = server.loop.nowMilliseconds
+        session.sendShutdownNotice()
+        session.ping(payload: Self.drainPingPayload)
+        scheduleOutput()
+    }
+
+    private func sendFinalGoAway() {
+        guard !finalGoAwaySent, !isClosing else { return }
+        finalGoAwaySent = true
+        session.goAway(code: .noError)
+        scheduleOutput()
+    }
+
+    /// Called about once a second by the server: keepalive, idle and drain timing.
+    func tick(now: UInt64) {
+        guard !isClosing else { return }
+        let configuration = server.configuration
+        if let noticeAt = drainNoticeSentAt, !finalGoAwaySent,
+           now >= noticeAt + configuration.goAwayNoticeDelay.milliseconds {
+            sendFinalGoAway()
+        }
+        if let sentAt = keepalivePingSentAt, now >= sentAt + configuration.keepaliveTimeout.milliseconds {
+            // The peer did not answer a keepalive PING: it is gone.
+            return forceClose()
+        }
+        if let interval = configuration.keepaliveInterval, keepalivePingSentAt == nil,
+           now >= lastActivity + interval.milliseconds {
+            keepalivePingSentAt = now
+            session.ping(payload: Self.keepalivePingPayload)
+            scheduleOutput()
+        }
+        if let idle = configuration.maxConnectionIdle, calls.isEmpty, now >= lastActivity + idle.milliseconds {
+            session.goAway(code: .noError, debugData: "idle")
+            finalGoAwaySent = true
+            scheduleOutput()
+        }
+    }
+
+    private func flood(_ reason: String) {
+        server.recordFlood()
+        session.goAway(code: .enhanceYourCalm, debugData: reason)
+        tcp.pauseReading()
+        cancelAllCalls(GRPCStatus(.unavailable, "connection closed: \(reason)"))
+        scheduleOutput()
+    }
+
+    // MARK: HTTP2SessionDelegate: requests
+
+    func http2StreamHeadersBegan(_ streamID: Int32, isTrailers: Bool) {
+        guard !isTrailers else { return }
+        calls[streamID] = GRPCServerCall(streamID: streamID, connection: self,
+                                         maxMessageBytes: server.configuration.maxReceiveMessageBytes)
+    }
+
+    func http2Header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        guard let call = calls[streamID], call.state == .receiving, call.method == nil else { return }
+        call.headerBytes += name.count + value.count + 32
+        if call.headerBytes > Int(server.configuration.http2.maxHeaderListSize) {
+            call.headersTooLarge = true
+            return
+        }
+        GRPCRequestHeaders.apply(name: name, value: value, to: call)
+    }
+
+    func http2StreamHeadersEnded(_ streamID: Int32, isTrailers: Bool, endStream: Bool) {
+        guard let call = calls[streamID] else { return }
+        if !isTrailers { start(call) }
+        if endStream || isTrailers { requestEnded(call) }
+    }
+
+    func http2Data(_ streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        // Bytes are always taken off the window: either into the call's bounded buffer or
+        // dropped for a call that has ended. The peer is never stalled by a dead stream.
+        session.consume(streamID: streamID, count: bytes.count)
+        guard let call = calls[streamID], !call.isFinished, let method = call.method else { return }
+        do {
+            try call.reader.append(bytes) { (message, compressed) throws(GRPCStatus) in
+                let plain = try decoded(message, compressed: compressed, for: call)
+                call.messageCount += 1
+                switch method {
+                case .unary:
+                    guard call.messageCount == 1 else {
+                        throw GRPCStatus(.unimplemented, "a unary method received more than one request message")
+                    }
+                    call.unaryMessage = plain
+                case .streaming:
+                    call.onMessage?(plain)
+                }
+            }
+        } catch {
+            sendStatus(call, error)
+        }
+    }
+
+    func http2StreamRemoteEnded(_ streamID: Int32) {
+        guard let call = calls[streamID] else { return }
+        requestEnded(call)
+    }
+
+    func http2StreamClosed(_ streamID: Int32, errorCode: UInt32) {
+        guard let call = calls.removeValue(forKey: streamID) else { return }
+        call.deadlineTimer?.close()
+        call.deadlineTimer = nil
+        if !call.isFinished {
+            server.record(.cancelled)
+            call.cancel(GRPCStatus(.cancelled, "the client cancelled the call (HTTP/2 error code \(errorCode))"))
+        }
+        if finalGoAwaySent, calls.isEmpty { scheduleOutput() }
+    }
+
+    func http2ResetReceived(_ streamID: Int32, errorCode: UInt32) {
+        if !resetBucket.take(now: server.loop.nowMilliseconds) { flood("too many stream resets") }
+    }
+
+    func http2PingReceived() {
+        if !pingBucket.take(now: server.loop.nowMilliseconds) { flood("too_many_pings") }
+    }
+
+    func http2PingAcknowledged(payload: UInt64) {
+        switch payload {
+        case Self.drainPingPayload: sendFinalGoAway()
+        case Self.keepalivePingPayload: keepalivePingSentAt = nil
+        default: break
+        }
+    }
+
+    func http2SettingsReceived() {
+        if !settingsBucket.take(now: server.loop.nowMilliseconds) { flood("too many SETTINGS frames") }
+    }
+
+    func http2GoAwayReceived(lastStreamID: Int32, errorCode: UInt32, debugData: UnsafeRawBufferPointer) {
+        // The client is leaving; nghttp2 stops reading once its streams are done.
+        scheduleOutput()
+    }
+
+    // MARK: Starting and ending calls
+
+    private func start(_ call: GRPCServerCall) {
+        if server.isDraining {
+            return sendStatus(call, GRPCStatus(.unavailable, "the server is shutting down"))
+        }
+        if call.headersTooLarge {
+            return sendStatus(call, GRPCStatus(.resourceExhausted,
+                "request headers exceed \(server.configuration.http2.maxHeaderListSize) bytes"))
+        }
+        guard call.isPost else { return sendHTTPError(call, status: "405") }
+        guard call.hasGRPCContentType else { return sendHTTPError(call, status: "415") }
+        guard let method = server.method(for: call.path) else {
+            return sendStatus(call, GRPCStatus(.unimplemented, "unknown method \(call.path)"))
+        }
+        if let encoding = call.unsupportedEncoding {
+            return sendStatus(call, GRPCStatus(.unimplemented,
+                "message encoding '\(encoding)' is not supported (accepted: \(GRPCCompression.acceptedEncodings))"))
+        }
+        if call.malformedTimeout {
+            return sendStatus(call, GRPCStatus(.internal, "malformed grpc-timeout header"))
+        }
+        call.method = method
+        server.callStarted()
+        if let deadline = call.deadline {
+            let remaining = deadline > server.loop.nowMilliseconds ? deadline - server.loop.nowMilliseconds : 0
+            call.deadlineTimer = server.loop.schedule(after: .milliseconds(remaining)) { [unowned call] in
+                call.deadlineTimer = nil
+                call.expire(GRPCStatus(.deadlineExceeded, "the call's deadline passed"))
+            }
+        }
+        if case .streaming(let handler) = method { handler(call) }
+    }
+
+    private func requestEnded(_ call: GRPCServerCall) {
+        guard !call.isFinished, let method = call.method else { return }
+        if call.reader.hasPartialMessage {
+            return sendStatus(call, GRPCStatus(.internal,
+                "the request ended in the middle of a message (\(call.reader.partialDescription) received)"))
+        }
+        switch method {
+        case .unary(let handler):
+            guard let message = call.unaryMessage else {
+                return sendStatus(call, GRPCStatus(.unimplemented, "a unary method received no request message"))
+            }
+            call.unaryMessage = nil
+            handler(call, message)
+        case .streaming:
+            call.onRequestEnd?()
+        }
+    }
+
+    private func decoded(_ message: [UInt8], compressed: Bool, for call: GRPCServerCall) throws(GRPCStatus) -> [UInt8] {
+        guard compressed else { return message }
+        switch call.requestEncoding {
+        case .identity:
+            throw GRPCStatus(.internal, "a message is marked compressed but the call has no grpc-encoding")
+        case .gzip:
+            return try GRPCCompression.gunzip(message, limit: server.configuration.maxReceiveMessageBytes)
+        }
+    }
+
+    // MARK: Sending
+
+    func sendResponse(_ call: GRPCServerCall, message: UnsafeRawBufferPointer) {
+        guard sendHeadersIfNeeded(call) else { return }
+        session.sendData(streamID: call.streamID) { body in GRPCMessageWriter.append(message, to: &body) }
+        session.finish(streamID: call.streamID) { trailers in trailers.add("grpc-status", "0") }
+        finished(call, .ok)
+    }
+
+    func sendMessage(_ call: GRPCServerCall, message: UnsafeRawBufferPointer) {
+        guard sendHeadersIfNeeded(call) else { return }
+        session.sendData(streamID: call.streamID) { body in GRPCMessageWriter.append(message, to: &body) }
+        scheduleOutput()
+    }
+
+    func sendStatus(_ call: GRPCServerCall, _ status: GRPCStatus) {
+        guard !call.isFinished else { return }
+        let encodedMessage = status.message.isEmpty ? [] : GRPCPercentEncoding.encode(status.message)
+        let writeStatus: (HTTP2HeaderBlock) -> Void = { block in
+            block.add("grpc-status", String(status.code.rawValue))
+            if !encodedMessage.isEmpty { encodedMessage.withUnsafeBytes { block.add("grpc-message", bytes: $0) } }
+            if status.code == .unimplemented, call.unsupportedEncoding != nil {
+                block.add("grpc-accept-encoding", GRPCCompression.acceptedEncodings)
+            }
+        }
+        if call.state == .receiving {
+            // Trailers-Only: one HEADERS frame with END_STREAM carries the status.
+            do {
+                try session.respond(streamID: call.streamID, body: .none) { block in
+                    block.add(":status", "200")
+                    block.add("content-type", "application/grpc")
+                    writeStatus(block)
+                }
+            } catch {
+                session.reset(streamID: call.streamID, code: .internalError)
+            }
+        } else {
+            session.finish(streamID: call.streamID, trailers: writeStatus)
+        }
+        finished(call, status.code)
+    }
+
+    private func sendHTTPError(_ call: GRPCServerCall, status: String) {
+        do {
+            try session.respond(streamID: call.streamID, body: .none) { block in block.add(":status", status) }
+        } catch {
+            session.reset(streamID: call.streamID, code: .internalError)
+        }
+        server.recordHTTPRejection()
+        call.state = .finished
+        call.releaseCallbacks()
+        scheduleOutput()
+    }
+
+    private func sendHeadersIfNeeded(_ call: GRPCServerCall) -> Bool {
+        guard call.state == .receiving else { return call.state == .headersSent }
+        do {
+            try session.respond(streamID: call.streamID, body: .streaming) { block in
+                block.add(":status", "200")
+                block.add("content-type", "application/grpc")
+            }
+        } catch {
+            session.reset(streamID: call.streamID, code: .internalError)
+            server.record(.internal)
+            call.state = .finished
+            call.releaseCallbacks()
+            return false
+        }
+        call.state = .headersSent
+        return true
+    }
+
+    private func finished(_ call: GRPCServerCall, _ code: GRPCStatus.Code) {
+        call.state = .finished
+        call.deadlineTimer?.close()
+        call.deadlineTimer = nil
+        call.releaseCallbacks()
+        server.record(code)
+        scheduleOutput()
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds (rounded down) for the loop's millisecond clock.
+    var milliseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        return UInt64(max(0, seconds)) * 1_000 + UInt64(max(0, attoseconds) / 1_000_000_000_000_000)
+    }
+}
