@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "OaasLoop", targets: ["OaasLoop"]),
         .library(name: "OaasHTTP2", targets: ["OaasHTTP2"]),
         .library(name: "OaasGRPC", targets: ["OaasGRPC"]),
+        .library(name: "OaasTesting", targets: ["OaasTesting"]),
         .executable(name: "demo", targets: ["demo"]),
         .executable(name: "oaas-grpc-echo", targets: ["oaas-grpc-echo"]),
         .library(name: "OaasProto", targets: ["OaasProto"]),
@@ -41,9 +42,12 @@ let package = Package(
         .executableTarget(name: "oaas-grpc-echo", dependencies: ["OaasGRPC", "OaasLoop", "OaasProto"]),
         .executableTarget(name: "demo", dependencies: ["OaasLoop"]),
 
-        .testTarget(name: "OaasLoopTests", dependencies: ["OaasLoop"]),
+        // What tests need, ours and users': loops that prove they shut down clean, and friends.
+        .target(name: "OaasTesting", dependencies: ["OaasLoop"]),
+
+        .testTarget(name: "OaasLoopTests", dependencies: ["OaasLoop", "OaasTesting"]),
         .testTarget(name: "OaasHTTP2Tests", dependencies: ["OaasHTTP2"]),
-        .testTarget(name: "OaasGRPCTests", dependencies: ["OaasGRPC", "OaasLoop"]),
+        .testTarget(name: "OaasGRPCTests", dependencies: ["OaasGRPC", "OaasLoop", "OaasProto", "OaasTesting"]),
         // Messages generated once by scripts/generate-protos.sh and committed; the build never runs protoc.
         .target(name: "OaasProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import OaasLoop
+import OaasTesting
 import Synchronization
 import Testing
 

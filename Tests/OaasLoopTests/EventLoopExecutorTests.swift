@@ -1,4 +1,5 @@
 import OaasLoop
+import OaasTesting
 import Testing
 
 /// An actor whose code runs on a loop thread.

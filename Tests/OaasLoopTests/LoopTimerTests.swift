@@ -1,4 +1,5 @@
 import OaasLoop
+import OaasTesting
 import Testing
 
 @Suite("Timers")

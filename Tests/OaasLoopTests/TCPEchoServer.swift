@@ -1,4 +1,5 @@
 import OaasLoop
+import OaasTesting
 
 /// What an echo server saw, for assertions.
 struct EchoStats: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import OaasLoop
+import OaasTesting
 import Testing
 
 /// Hostile and broken peers. Each test checks that the fault is reported clearly, that the

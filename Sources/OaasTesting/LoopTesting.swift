@@ -1,14 +1,20 @@
+// Helpers for tests that run real loops: ours, and users' tests of their own services.
 import Foundation
 import OaasLoop
 import Synchronization
-import Testing
 
-/// Runs `body` against a fresh owned loop, then shuts it down and expects a clean report:
-/// every handle closed by its owner and `uv_loop_close` returning 0. Each test that uses it is
-/// therefore also a leak test.
-func withOwnedLoop(
+/// A loop that did not shut down cleanly: a handle leaked or `uv_loop_close` failed.
+public struct UncleanShutdown: Error, CustomStringConvertible {
+    public let report: ShutdownReport
+    public var description: String { "loop did not shut down cleanly: \(report)" }
+}
+
+/// Runs `body` against a fresh owned loop, then shuts it down and throws `UncleanShutdown`
+/// unless every handle was closed by its owner and `uv_loop_close` returned 0. Each test that
+/// uses it is therefore also a leak test.
+/// Any thread or task.
+public func withOwnedLoop(
     name: String = "test-loop",
-    sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (EventLoop) async throws -> Void
 ) async throws {
     let loop = try EventLoop.startOwned(name: name)
@@ -22,14 +28,15 @@ func withOwnedLoop(
     loop.stop(gracePeriod: .seconds(2))
     let report = await loop.terminated()
     loop.join()
-    #expect(report.isClean, "loop did not shut down cleanly: \(report)", sourceLocation: sourceLocation)
+    guard report.isClean else { throw UncleanShutdown(report: report) }
 }
 
 /// Runs `setUp` on the loop thread and suspends until it calls `finish` (on any thread).
+/// Any thread or task.
 ///
 /// The closures a test hands to handles are created on the loop thread, so they may capture
 /// loop-confined objects freely; only the result crosses back.
-func onLoop<T: Sendable>(
+public func onLoop<T: Sendable>(
     _ loop: EventLoop,
     _ setUp: @escaping @Sendable (_ finish: @escaping @Sendable (T) -> Void) throws -> Void
 ) async throws -> T {
@@ -50,10 +57,10 @@ func onLoop<T: Sendable>(
 }
 
 /// Resumes a continuation at most once, whichever path gets there first.
-final class ResumeOnce<T: Sendable>: Sendable {
+public final class ResumeOnce<T: Sendable>: Sendable {
     private let continuation: Mutex<CheckedContinuation<T, any Error>?>
-    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
-    func resume(_ result: Result<T, any Error>) {
+    public init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+    public func resume(_ result: Result<T, any Error>) {
         let taken = continuation.withLock { value in
             defer { value = nil }
             return value
@@ -64,15 +71,15 @@ final class ResumeOnce<T: Sendable>: Sendable {
 
 /// A value confined to the loop thread, which a test needs to reach from `@Sendable` closures
 /// that all run on that thread. Every access checks the thread.
-final class LoopBox<Value>: @unchecked Sendable {
+public final class LoopBox<Value>: @unchecked Sendable {
     // @unchecked: `value` is only touched on `loop`'s thread, which each access asserts.
     private let loop: EventLoop
     private var stored: Value
-    init(_ loop: EventLoop, _ value: Value) {
+    public init(_ loop: EventLoop, _ value: Value) {
         self.loop = loop
         self.stored = value
     }
-    var value: Value {
+    public var value: Value {
         get { loop.preconditionInLoop(); return stored }
         set { loop.preconditionInLoop(); stored = newValue }
     }
@@ -80,17 +87,17 @@ final class LoopBox<Value>: @unchecked Sendable {
 
 /// A deterministic byte stream (a random table repeated with a prime period), so a receiver
 /// can check every byte it gets, at any offset, with `memcmp` instead of a per-byte loop.
-struct BytePattern: Sendable {
-    static let period = 65_521
-    let table: [UInt8]
+public struct BytePattern: Sendable {
+    public static let period = 65_521
+    public let table: [UInt8]
 
-    init() {
+    public init() {
         var generator = SystemRandomNumberGenerator()
         table = (0..<(Self.period * 2)).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
     /// `count` bytes of the stream starting at `offset`.
-    func bytes(from offset: Int, count: Int) -> [UInt8] {
+    public func bytes(from offset: Int, count: Int) -> [UInt8] {
         var result = [UInt8]()
         result.reserveCapacity(count)
         var position = offset
@@ -104,7 +111,7 @@ struct BytePattern: Sendable {
     }
 
     /// Whether `received` is exactly the stream's bytes at `offset`.
-    func matches(_ received: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+    public func matches(_ received: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         var checked = 0
         return table.withUnsafeBytes { table in
             while checked < received.count {
@@ -119,13 +126,13 @@ struct BytePattern: Sendable {
 }
 
 /// Open file descriptors of this process.
-func openFileDescriptorCount() -> Int {
+public func openFileDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
 }
 
 /// Sockets of this process with an open descriptor whose local or remote port is `port`
 /// (from /proc/net/tcp and tcp6, matched against the inodes behind /proc/self/fd).
-func openSocketsTouching(port: Int) -> Int {
+public func openSocketsTouching(port: Int) -> Int {
     let fdDirectory = "/proc/self/fd"
     let links = (try? FileManager.default.contentsOfDirectory(atPath: fdDirectory)) ?? []
     var inodes = Set<String>()
