@@ -47,7 +47,7 @@ let package = Package(
 
         .testTarget(name: "OaasLoopTests", dependencies: ["OaasLoop", "OaasTesting"]),
         .testTarget(name: "OaasHTTP2Tests", dependencies: ["OaasHTTP2"]),
-        .testTarget(name: "OaasGRPCTests", dependencies: ["OaasGRPC", "OaasLoop", "OaasProto", "OaasTesting"]),
+        .testTarget(name: "OaasGRPCTests", dependencies: ["OaasGRPC", "OaasHTTP2", "OaasLoop", "OaasProto", "OaasTesting"]),
         // Messages generated once by scripts/generate-protos.sh and committed; the build never runs protoc.
         .target(name: "OaasProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(

@@ -49,7 +49,7 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
         self.tcp = tcp
         self.session = session
         state = .ready
-        tcp.onRead = { [unowned self] event in
+        tcp.onRead = { [self] event in
             switch event {
             case .bytes(let bytes):
                 do { try self.session?.receive(bytes) } catch { self.session?.goAway(code: .protocolError) }
@@ -58,8 +58,8 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
                 tcp.close()
             }
         }
-        tcp.onWritabilityChanged = { [unowned self] writable in if writable { scheduleOutput() } }
-        tcp.onClose = { [unowned self] error in
+        tcp.onWritabilityChanged = { [self] writable in if writable { scheduleOutput() } }
+        tcp.onClose = { [self] error in
             state = .closed
             self.session?.delegate = nil
             let reason = error.map { "connection lost: \($0)" } ?? "connection closed"

@@ -71,7 +71,7 @@ public final class GRPCServer {
             throw LoopError(code: .wrongState, name: "WRONG_STATE",
                             message: "the server was already started (state \(state))", operation: "start gRPC server")
         }
-        listener = try TCPListener.listen(loop: loop, host: configuration.host, port: configuration.port) { [unowned self] tcp in
+        listener = try TCPListener.listen(loop: loop, host: configuration.host, port: configuration.port) { [self] tcp in
             accepted(tcp)
         }
         state = .running
@@ -79,7 +79,7 @@ public final class GRPCServer {
         health.set("", .serving)
         let timer = LoopTimer(loop: loop)
         timer.keepsLoopAlive = false
-        timer.start(after: .seconds(1), repeating: .seconds(1)) { [unowned self] in sweep() }
+        timer.start(after: .seconds(1), repeating: .seconds(1)) { [self] in sweep() }
         sweepTimer = timer
     }
 
@@ -147,7 +147,7 @@ public final class GRPCServer {
         listener?.close()
         listener = nil
         for connection in connections.values { connection.beginDrain() }
-        drainDeadlineTimer = loop.schedule(after: configuration.drainGracePeriod) { [unowned self] in
+        drainDeadlineTimer = loop.schedule(after: configuration.drainGracePeriod) { [self] in
             drainDeadlineTimer = nil
             for connection in connections.values { connection.forceClose() }
         }

@@ -39,19 +39,21 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     }
 
     func start() {
-        tcp.onRead = { [unowned self] event in
+        // The TCP callbacks hold the connection strongly: the connection lives as long as its
+        // socket, and the cycle ends when the socket closes and drops its callbacks.
+        tcp.onRead = { [self] event in
             switch event {
             case .bytes(let bytes): received(bytes)
             case .endOfStream: close()
             case .failed: break  // the TCP connection closes itself; onClose cleans up
             }
         }
-        tcp.onWritabilityChanged = { [unowned self] writable in
+        tcp.onWritabilityChanged = { [self] writable in
             guard writable, !isClosing else { return }
             tcp.startReading()
             scheduleOutput()
         }
-        tcp.onClose = { [unowned self] _ in closed() }
+        tcp.onClose = { [self] _ in closed() }
         tcp.startReading()
         scheduleOutput()  // our SETTINGS
     }
@@ -192,6 +194,8 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     }
 
     private func flood(_ reason: String) {
+        // Frames already in this read may trip the limit again; one GOAWAY is enough.
+        guard !session.isTerminating else { return }
         server.recordFlood()
         session.goAway(code: .enhanceYourCalm, debugData: reason)
         tcp.pauseReading()
