@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 
-.PHONY: demo test build bench-loop deps-build deps-test deps-bench clean
+.PHONY: demo test build bench-loop bench-grpc deps-build deps-test deps-bench clean
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -24,9 +24,13 @@ demo: deps-build
 
 test: deps-test
 	$(SWIFT) test
+	SWIFT="$(SWIFT)" scripts/run-interop-tests.sh
 
 bench-loop: deps-bench
 	scripts/bench-loop.sh
+
+bench-grpc:
+	SWIFT="$(SWIFT)" scripts/bench-grpc.sh
 
 clean:
 	rm -rf .build benchmarks/.build

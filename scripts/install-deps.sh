@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only those that are missing.
 # Usage: scripts/install-deps.sh build|test|bench
+# `test` also needs nghttp2's clients (h2load, nghttp) and, for the interop tests, Python
+# packages in a virtualenv of the system python3 at .venv-interop/ (pip runs only when one is
+# missing or too old).
 set -euo pipefail
 
-need=(libuv1-dev libnghttp2-dev pkg-config)
-case "${1:-build}" in
+target="${1:-build}"
+need=(libuv1-dev libnghttp2-dev zlib1g-dev pkg-config)
+case "$target" in
   build) ;;
-  test) ;;
+  test) need+=(nghttp2-client python3-venv) ;;
   bench) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
@@ -30,3 +34,43 @@ if ((${#missing[@]})); then
 fi
 
 command -v swift >/dev/null || { echo "swift is not on PATH; install the Swift 6 toolchain first" >&2; exit 1; }
+
+# The interop tests' Python packages, with the lowest versions they are known to work with.
+interop_venv() {
+  local root venv python
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  venv="$root/.venv-interop"
+  python=/usr/bin/python3
+  [ -x "$python" ] || python="$(command -v python3)"
+  local packages=(
+    "grpcio>=1.60" "grpcio-tools>=1.60" "grpcio-health-checking>=1.60" "grpcio-reflection>=1.60"
+    "protobuf>=4.25" "h2>=4.1" "pytest>=7.4" "pytest-timeout>=2.2"
+  )
+
+  if ! "$venv/bin/python" -c '' 2>/dev/null; then
+    echo "creating the virtualenv $venv with $python"
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+  fi
+  # Already importable at acceptable versions: nothing to do.
+  if "$venv/bin/python" - "${packages[@]}" <<'PY' 2>/dev/null; then return 0; fi
+import importlib, re, sys
+from importlib.metadata import version
+modules = {"grpcio": "grpc", "grpcio-tools": "grpc_tools.protoc", "grpcio-health-checking": "grpc_health.v1.health_pb2",
+           "grpcio-reflection": "grpc_reflection.v1alpha.proto_reflection_descriptor_database",
+           "protobuf": "google.protobuf", "h2": "h2.connection", "pytest": "pytest", "pytest-timeout": "pytest_timeout"}
+def numbers(v):
+    return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
+for spec in sys.argv[1:]:
+    name, minimum = spec.split(">=")
+    importlib.import_module(modules[name])
+    if numbers(version(name)) < numbers(minimum):
+        sys.exit(1)
+PY
+  echo "installing Python packages into $venv: ${packages[*]}"
+  "$venv/bin/python" -m pip install --quiet "${packages[@]}"
+}
+
+if [ "$target" = test ]; then
+  interop_venv
+fi

@@ -12,7 +12,7 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
     private var tcp: TCPConnection?
     private var session: HTTP2Session?
     private var waiting: [GRPCClientCall] = []
-    private var calls: [Int32: GRPCClientCall] = [:]
+    private var calls = HTTP2StreamMap<GRPCClientCall>()
     private var goAwayReceived = false
     private var closeWhenDone = false
     private var turnEndRequested = false
@@ -139,9 +139,9 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
     }
 
     private func failAll(_ status: GRPCStatus) {
-        let pending = waiting + calls.values
+        let pending = waiting + calls.allValues
         waiting = []
-        calls = [:]
+        calls.removeAll()
         for call in pending { call.complete(status) }
         if state == .connecting {
             state = .closed
@@ -176,11 +176,11 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
 
     func http2Header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         guard let call = calls[streamID] else { return }
-        if name.elementsEqual(":status".utf8) {
+        if name.equals(":status") {
             call.httpStatus = String(decoding: value, as: UTF8.self)
-        } else if name.elementsEqual("grpc-status".utf8) {
+        } else if name.equals("grpc-status") {
             call.grpcStatus = Int(String(decoding: value, as: UTF8.self))
-        } else if name.elementsEqual("grpc-message".utf8) {
+        } else if name.equals("grpc-message") {
             call.grpcMessage = GRPCPercentEncoding.decode(value)
         } else if name.first != UInt8(ascii: ":") {
             call.responseMetadata.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
@@ -224,7 +224,7 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
         client.connectionGotGoAway(self)
         // Streams above the last one the server names were never processed: safe to retry.
         // Once only: a server that refuses every connection must not make a call bounce forever.
-        let unprocessed = calls.filter { $0.key > lastStreamID }.map(\.value)
+        let unprocessed = calls.allValues.filter { $0.streamID > lastStreamID }
         let reason = String(decoding: debugData, as: UTF8.self)
         for call in unprocessed {
             calls[call.streamID] = nil

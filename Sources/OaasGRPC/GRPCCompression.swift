@@ -10,9 +10,9 @@ enum GRPCCompression {
         case gzip
 
         init?(headerValue: UnsafeRawBufferPointer) {
-            if headerValue.elementsEqual("identity".utf8) {
+            if headerValue.equals("identity") {
                 self = .identity
-            } else if headerValue.elementsEqual("gzip".utf8) {
+            } else if headerValue.equals("gzip") {
                 self = .gzip
             } else {
                 return nil

@@ -1,29 +1,30 @@
 /// Reads one request header into a call. Headers arrive as bytes; only what the call needs
-/// becomes a String.
+/// is kept, and nothing becomes a String on the common path.
 enum GRPCRequestHeaders {
     static func apply(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, to call: GRPCServerCall) {
         guard let first = name.first else { return }
         if first == UInt8(ascii: ":") {
-            if name.elementsEqual(":path".utf8) {
-                call.path = String(decoding: value, as: UTF8.self)
-            } else if name.elementsEqual(":method".utf8) {
-                call.isPost = value.elementsEqual("POST".utf8)
+            if name.equals(":path") {
+                call.route = call.connection.server.route(matching: value)
+                if call.route == nil { call.path = String(decoding: value, as: UTF8.self) }
+            } else if name.equals(":method") {
+                call.isPost = value.equals("POST")
             }
             return
         }
-        if first == UInt8(ascii: "c"), name.elementsEqual("content-type".utf8) {
-            call.hasGRPCContentType = value.starts(with: "application/grpc".utf8)
+        if first == UInt8(ascii: "c"), name.equals("content-type") {
+            call.hasGRPCContentType = value.hasPrefix("application/grpc")
                 && (value.count == 16 || value[16] == UInt8(ascii: "+") || value[16] == UInt8(ascii: ";"))
             return
         }
-        if first == UInt8(ascii: "g"), name.starts(with: "grpc-".utf8) {
-            if name.elementsEqual("grpc-timeout".utf8) {
+        if first == UInt8(ascii: "g"), name.hasPrefix("grpc-") {
+            if name.equals("grpc-timeout") {
                 if let milliseconds = GRPCTimeout.parseMilliseconds(value) {
                     call.deadline = call.connection.server.loop.nowMilliseconds + milliseconds
                 } else {
                     call.malformedTimeout = true
                 }
-            } else if name.elementsEqual("grpc-encoding".utf8) {
+            } else if name.equals("grpc-encoding") {
                 if let encoding = GRPCCompression.Encoding(headerValue: value) {
                     call.requestEncoding = encoding
                 } else {
@@ -33,7 +34,7 @@ enum GRPCRequestHeaders {
             // Other grpc-* headers are reserved by the protocol, not metadata.
             return
         }
-        if first == UInt8(ascii: "t"), name.elementsEqual("te".utf8) { return }
-        call.metadata.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        if first == UInt8(ascii: "t"), name.equals("te") { return }
+        call.appendMetadata(name: name, value: value)
     }
 }

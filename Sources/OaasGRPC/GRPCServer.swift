@@ -25,7 +25,7 @@ public final class GRPCServer {
     /// The health service's statuses (served when `enableHealthService()` was called).
     public let health: GRPCHealthStatus
 
-    private var methods: [String: GRPCMethod] = [:]
+    private var routes: [GRPCRoute] = []
     private var listener: TCPListener?
     private var connections: [ObjectIdentifier: GRPCServerConnection] = [:]
     private var sweepTimer: LoopTimer?
@@ -43,15 +43,21 @@ public final class GRPCServer {
     /// Serves `path` (`/package.Service/Method`) with `method`. Loop thread only.
     public func register(_ path: String, _ method: GRPCMethod) {
         loop.preconditionInLoop()
-        methods[path] = method
+        routes.removeAll { $0.path == path }
+        routes.append(GRPCRoute(path: path, method: method))
     }
 
     /// The registered service names (`package.Service`), sorted.
     public var serviceNames: [String] {
-        Set(methods.keys.compactMap { path in path.split(separator: "/").first.map(String.init) }).sorted()
+        Set(routes.compactMap { route in route.path.split(separator: "/").first.map(String.init) }).sorted()
     }
 
-    func method(for path: String) -> GRPCMethod? { methods[path] }
+    /// The route whose path is exactly `pathBytes`. A linear scan: servers have few methods,
+    /// and a length check plus `memcmp` beats hashing a String made for the purpose.
+    func route(matching pathBytes: UnsafeRawBufferPointer) -> GRPCRoute? {
+        for route in routes where pathBytes.equals(route.pathBytes) { return route }
+        return nil
+    }
 
     /// The port really bound (useful with port 0); 0 before `start()`.
     public var port: Int { listener?.port ?? 0 }

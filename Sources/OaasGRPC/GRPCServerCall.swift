@@ -13,8 +13,38 @@ public final class GRPCServerCall {
     /// `/package.Service/Method`.
     public internal(set) var path: String
     /// Request metadata: every header that is not a pseudo-header or reserved by gRPC,
-    /// in arrival order. Values of `-bin` keys are as sent (base64).
-    public internal(set) var metadata: [(name: String, value: String)] = []
+    /// in arrival order. Values of `-bin` keys are as sent (base64). Made on first use from
+    /// the packed bytes kept while the headers arrived.
+    public var metadata: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        var index = 0
+        func length() -> Int {
+            defer { index += 2 }
+            return Int(packedMetadata[index]) << 8 | Int(packedMetadata[index + 1])
+        }
+        while index < packedMetadata.count {
+            let nameLength = length()
+            let name = String(decoding: packedMetadata[index..<(index + nameLength)], as: UTF8.self)
+            index += nameLength
+            let valueLength = length()
+            let value = String(decoding: packedMetadata[index..<(index + valueLength)], as: UTF8.self)
+            index += valueLength
+            fields.append((name, value))
+        }
+        return fields
+    }
+
+    /// Metadata as (2-byte length, bytes) pairs: one buffer per call instead of two Strings
+    /// per header. Header lists are capped far below 64 KiB, so two bytes hold any length.
+    private var packedMetadata: [UInt8] = []
+
+    func appendMetadata(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        for field in [name, value] {
+            packedMetadata.append(UInt8(truncatingIfNeeded: field.count >> 8))
+            packedMetadata.append(UInt8(truncatingIfNeeded: field.count))
+            packedMetadata.append(contentsOf: field)
+        }
+    }
     /// The deadline on the loop's millisecond clock, from `grpc-timeout`; nil for none.
     public internal(set) var deadline: UInt64?
     /// True once the call ended without a response of ours (reset, deadline, disconnect).
@@ -40,6 +70,9 @@ public final class GRPCServerCall {
     var messageCount = 0
     var headerBytes = 0
     var method: GRPCMethod?
+    var route: GRPCRoute? {
+        didSet { if let route { path = route.path } }
+    }
     var deadlineTimer: LoopTimer?
     var isPost = false
     var hasGRPCContentType = false

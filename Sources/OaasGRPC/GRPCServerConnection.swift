@@ -12,8 +12,10 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     unowned let server: GRPCServer
     let tcp: TCPConnection
     let session: HTTP2Session
-    private(set) var calls: [Int32: GRPCServerCall] = [:]
+    private(set) var calls = HTTP2StreamMap<GRPCServerCall>()
     private var turnEndRequested = false
+    /// The call whose header block is being received.
+    private var headerCall: GRPCServerCall?
     private(set) var isClosing = false
     private(set) var lastActivity: UInt64
     private var keepalivePingSentAt: UInt64?
@@ -22,6 +24,10 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     private var resetBucket: TokenBucket
     private var pingBucket: TokenBucket
     private var settingsBucket: TokenBucket
+
+    /// The headers every successful response starts with, and the trailers of an OK call.
+    static let responseHeaders = HTTP2StaticHeaders([(":status", "200"), ("content-type", "application/grpc")])
+    static let okTrailers = HTTP2StaticHeaders([("grpc-status", "0")])
 
     static let drainPingPayload: UInt64 = 0x6F61_6173_6472_6E31  // "oaasdrn1"
     static let keepalivePingPayload: UInt64 = 0x6F61_6173_6B61_6C76  // "oaaskalv"
@@ -141,7 +147,7 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
 
     private func cancelAllCalls(_ status: GRPCStatus) {
         guard !calls.isEmpty else { return }
-        let open = calls.values
+        let open = calls.allValues
         calls.removeAll()
         for call in open where !call.isFinished {
             server.record(.cancelled)
@@ -207,12 +213,17 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
 
     func http2StreamHeadersBegan(_ streamID: Int32, isTrailers: Bool) {
         guard !isTrailers else { return }
-        calls[streamID] = GRPCServerCall(streamID: streamID, connection: self,
-                                         maxMessageBytes: server.configuration.maxReceiveMessageBytes)
+        let call = GRPCServerCall(streamID: streamID, connection: self,
+                                  maxMessageBytes: server.configuration.maxReceiveMessageBytes)
+        calls[streamID] = call
+        headerCall = call
     }
 
     func http2Header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        guard let call = calls[streamID], call.state == .receiving, call.method == nil else { return }
+        // A header block arrives whole before any other frame, so the call it belongs to is
+        // almost always the one just begun: no table lookup per header.
+        let current = headerCall?.streamID == streamID ? headerCall : calls[streamID]
+        guard let call = current, call.state == .receiving, call.method == nil else { return }
         call.headerBytes += name.count + value.count + 32
         if call.headerBytes > Int(server.configuration.http2.maxHeaderListSize) {
             call.headersTooLarge = true
@@ -222,6 +233,7 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     }
 
     func http2StreamHeadersEnded(_ streamID: Int32, isTrailers: Bool, endStream: Bool) {
+        headerCall = nil
         guard let call = calls[streamID] else { return }
         if !isTrailers { start(call) }
         if endStream || isTrailers { requestEnded(call) }
@@ -304,7 +316,7 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
         }
         guard call.isPost else { return sendHTTPError(call, status: "405") }
         guard call.hasGRPCContentType else { return sendHTTPError(call, status: "415") }
-        guard let method = server.method(for: call.path) else {
+        guard let method = call.route?.method else {
             return sendStatus(call, GRPCStatus(.unimplemented, "unknown method \(call.path)"))
         }
         if let encoding = call.unsupportedEncoding {
@@ -359,7 +371,7 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     func sendResponse(_ call: GRPCServerCall, message: UnsafeRawBufferPointer) {
         guard sendHeadersIfNeeded(call) else { return }
         session.sendData(streamID: call.streamID) { body in GRPCMessageWriter.append(message, to: &body) }
-        session.finish(streamID: call.streamID) { trailers in trailers.add("grpc-status", "0") }
+        session.finish(streamID: call.streamID, trailers: Self.okTrailers)
         finished(call, .ok)
     }
 
@@ -411,10 +423,7 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     private func sendHeadersIfNeeded(_ call: GRPCServerCall) -> Bool {
         guard call.state == .receiving else { return call.state == .headersSent }
         do {
-            try session.respond(streamID: call.streamID, body: .streaming) { block in
-                block.add(":status", "200")
-                block.add("content-type", "application/grpc")
-            }
+            try session.respond(streamID: call.streamID, body: .streaming, headers: Self.responseHeaders)
         } catch {
             session.reset(streamID: call.streamID, code: .internalError)
             server.record(.internal)

@@ -13,11 +13,13 @@ public final class HTTP2Session {
     public enum Role: Sendable { case server, client }
 
     public let role: Role
-    /// Receives decoded events. Held weakly; the delegate usually owns the session.
-    public weak var delegate: (any HTTP2SessionDelegate)?
+    /// Receives decoded events. Held strongly, because a weak load on every callback is
+    /// measurable on the hot path; the owner sets it to nil when the connection closes, which
+    /// breaks the cycle with a delegate that owns the session.
+    public var delegate: (any HTTP2SessionDelegate)?
 
     let session: OpaquePointer
-    var bodies: [Int32: OutboundBody] = [:]
+    var bodies = HTTP2StreamMap<OutboundBody>()
     private var bodyPool: [OutboundBody] = []
     private let headerBlock = HTTP2HeaderBlock()
 
@@ -148,6 +150,24 @@ public final class HTTP2Session {
         }
     }
 
+    /// Sends constant response headers on a request stream (server); see `HTTP2StaticHeaders`.
+    /// - Throws: `HTTP2Error` if the stream no longer exists or a response was already sent.
+    public func respond(streamID: Int32, body: Body, headers: HTTP2StaticHeaders) throws(HTTP2Error) {
+        var provider = oaas_make_data_provider(Self.readBodyCallback)
+        let status: Int32
+        switch body {
+        case .none:
+            status = nghttp2_submit_response(session, streamID, headers.fields, headers.count, nil)
+        case .streaming:
+            attachBody(to: streamID)
+            status = nghttp2_submit_response(session, streamID, headers.fields, headers.count, &provider)
+        }
+        if status != 0 {
+            releaseBody(of: streamID)
+            throw HTTP2Error(code: status, operation: "respond on stream \(streamID)")
+        }
+    }
+
     /// Opens a request stream (client) with a body that follows through `sendData` / `finish`.
     /// - Returns: the new stream's id.
     /// - Throws: `HTTP2Error`, e.g. when the peer's GOAWAY forbids new streams.
@@ -187,6 +207,15 @@ public final class HTTP2Session {
             trailers(body.trailers)
             body.hasTrailers = true
         }
+        resumeIfDeferred(body, streamID: streamID)
+    }
+
+    /// Ends a streaming body with constant trailers; see `HTTP2StaticHeaders`.
+    public func finish(streamID: Int32, trailers: HTTP2StaticHeaders) {
+        guard let body = bodies[streamID], !body.finished else { return }
+        body.finished = true
+        body.staticTrailers = trailers
+        body.hasTrailers = true
         resumeIfDeferred(body, streamID: streamID)
     }
 
@@ -266,8 +295,13 @@ public final class HTTP2Session {
         if body.finished {
             if body.hasTrailers {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                let status = body.trailers.withFields { fields, fieldCount in
-                    nghttp2_submit_trailer(session, streamID, fields, fieldCount)
+                let status: Int32
+                if let constant = body.staticTrailers {
+                    status = nghttp2_submit_trailer(session, streamID, constant.fields, constant.count)
+                } else {
+                    status = body.trailers.withFields { fields, fieldCount in
+                        nghttp2_submit_trailer(session, streamID, fields, fieldCount)
+                    }
                 }
                 if status != 0 { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
             } else {
@@ -291,6 +325,7 @@ final class OutboundBody {
     var deferred = false
     var hasTrailers = false
     let trailers = HTTP2HeaderBlock()
+    var staticTrailers: HTTP2StaticHeaders?
 
     func recycle() {
         data.removeAll(keepingCapacity: data.capacity <= 64 << 10)
@@ -298,6 +333,7 @@ final class OutboundBody {
         finished = false
         deferred = false
         hasTrailers = false
+        staticTrailers = nil
         trailers.reset()
     }
 }

@@ -159,6 +159,9 @@ extension EventLoop {
         shutdownHooks = []
         for hook in hooks { hook() }
 
+        // libuv timers count from the clock cached at the start of the turn; refresh it so the
+        // grace period is measured from now, not from whenever this turn began.
+        uv_update_time(uvLoop)
         let timer = LoopTimer(loop: self, isInternal: true)
         timer.keepsLoopAlive = false
         timer.start(after: gracePeriod) { [unowned self] in

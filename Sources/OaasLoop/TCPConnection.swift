@@ -50,12 +50,14 @@ public final class TCPConnection: LoopHandle {
     /// Whether the write side has been shut down (or is shutting down).
     public private(set) var isWriteSideShutDown = false
     /// Bytes accepted by `write` but not yet confirmed written to the kernel.
-    public var bufferedByteCount: Int { pending.count + inFlight.count }
+    public var bufferedByteCount: Int { pending.count + inFlight.count - inFlightOffset }
     /// Total bytes confirmed written to the kernel.
     public private(set) var bytesWritten = 0
 
     private var pending = WriteBuffer()
     private var inFlight = WriteBuffer()
+    /// Bytes at the front of `inFlight` that `uv_try_write` already sent.
+    private var inFlightOffset = 0
     private var writeInFlight = false
     private var flushScheduled = false
     private var shutdownCompletion: ((LoopError?) -> Void)?
@@ -181,14 +183,34 @@ public final class TCPConnection: LoopHandle {
             shutdownIfDrained()
             return
         }
+        // Try the kernel directly first: when the socket takes everything (the usual case),
+        // no write request, completion callback or poll-mask change is needed.
+        var whole = uv_buf_init(pending.base!.assumingMemoryBound(to: CChar.self), UInt32(pending.count))
+        let written = uv_try_write(stream, &whole, 1)
+        if written == Int32(pending.count) {
+            bytesWritten += Int(written)
+            pending.reset()
+            updateWritability()
+            shutdownIfDrained()
+            return
+        }
+        if written < 0, written != UV_EAGAIN.rawValue {
+            fail(LoopError(uv: written, operation: "write"))
+            return
+        }
+        let alreadySent = max(0, Int(written))
+        bytesWritten += alreadySent
         swap(&pending, &inFlight)
-        var buffer = uv_buf_init(inFlight.base!.assumingMemoryBound(to: CChar.self), UInt32(inFlight.count))
+        inFlightOffset = alreadySent
+        var buffer = uv_buf_init(inFlight.base!.assumingMemoryBound(to: CChar.self) + alreadySent,
+                                 UInt32(inFlight.count - alreadySent))
         let status = uv_write(writeRequest, stream, &buffer, 1) { request, status in
             let connection = Unmanaged<TCPConnection>.fromOpaque(oaas_handle_data(request!.pointee.handle)!).takeUnretainedValue()
             connection.writeFinished(status: status)
         }
         if status < 0 {
             swap(&pending, &inFlight)
+            inFlightOffset = 0
             fail(LoopError(uv: status, operation: "write"))
             return
         }
@@ -199,12 +221,14 @@ public final class TCPConnection: LoopHandle {
         writeInFlight = false
         if status < 0 {
             inFlight.reset()
+            inFlightOffset = 0
             // A write cancelled by our own close is not news; any other failure closes.
             if !isClosing { fail(LoopError(uv: status, operation: "write")) }
             return
         }
-        bytesWritten += inFlight.count
+        bytesWritten += inFlight.count - inFlightOffset
         inFlight.reset()
+        inFlightOffset = 0
         if !pending.isEmpty, !flushScheduled {
             flushScheduled = true
             loop.scheduleFlush(self)
