@@ -6,13 +6,18 @@
 ///
 /// Loop-confined value.
 public struct HTTP2StreamMap<Value> {
-    private var keys: [Int32]
-    private var values: [Value?]
-    private var mask: Int
-    public private(set) var count = 0
+    // Inlinable so users in other modules get code specialized for their value type, rather
+    // than generic code that looks up type metadata at run time.
+    @usableFromInline var keys: [Int32]
+    @usableFromInline var values: [Value?]
+    @usableFromInline var mask: Int
+    @usableFromInline var storedCount = 0
+    /// The number of entries.
+    @inlinable public var count: Int { storedCount }
 
-    private static var empty: Int32 { 0 }  // stream 0 is the connection, never a request
+    @usableFromInline static var empty: Int32 { 0 }  // stream 0 is the connection, never a request
 
+    @inlinable
     public init(capacity: Int = 64) {
         var size = 16
         while size < capacity * 2 { size *= 2 }
@@ -21,11 +26,13 @@ public struct HTTP2StreamMap<Value> {
         mask = size - 1
     }
 
+    @inlinable
     public var isEmpty: Bool { count == 0 }
 
-    @inline(__always)
-    private func home(_ key: Int32) -> Int { Int(key >> 1) & mask }
+    @inlinable @inline(__always)
+    func home(_ key: Int32) -> Int { Int(key >> 1) & mask }
 
+    @inlinable
     public subscript(key: Int32) -> Value? {
         get {
             var slot = home(key)
@@ -41,7 +48,8 @@ public struct HTTP2StreamMap<Value> {
         }
     }
 
-    private mutating func insert(_ key: Int32, _ value: Value) {
+    @inlinable
+    mutating func insert(_ key: Int32, _ value: Value) {
         precondition(key != Self.empty, "stream 0 cannot be a map key")
         if (count + 1) * 2 > keys.count { grow() }
         var slot = home(key)
@@ -54,7 +62,7 @@ public struct HTTP2StreamMap<Value> {
             if found == Self.empty {
                 keys[slot] = key
                 values[slot] = value
-                count += 1
+                storedCount += 1
                 return
             }
             slot = (slot + 1) & mask
@@ -63,7 +71,7 @@ public struct HTTP2StreamMap<Value> {
 
     /// Removes and returns the value for `key`; later entries of its probe run shift back so
     /// lookups never need tombstones.
-    @discardableResult
+    @inlinable @discardableResult
     public mutating func removeValue(forKey key: Int32) -> Value? {
         var slot = home(key)
         while keys[slot] != key {
@@ -73,7 +81,7 @@ public struct HTTP2StreamMap<Value> {
         let removed = values[slot]
         keys[slot] = Self.empty
         values[slot] = nil
-        count -= 1
+        storedCount -= 1
         var next = (slot + 1) & mask
         while keys[next] != Self.empty {
             let ideal = home(keys[next])
@@ -93,6 +101,7 @@ public struct HTTP2StreamMap<Value> {
     }
 
     /// Every value, in no particular order.
+    @inlinable
     public var allValues: [Value] {
         var result: [Value] = []
         result.reserveCapacity(count)
@@ -101,23 +110,25 @@ public struct HTTP2StreamMap<Value> {
     }
 
     /// Removes everything, keeping the table's size.
+    @inlinable
     public mutating func removeAll() {
         guard count > 0 else { return }
         for index in keys.indices {
             keys[index] = Self.empty
             values[index] = nil
         }
-        count = 0
+        storedCount = 0
     }
 
-    private mutating func grow() {
+    @usableFromInline
+    mutating func grow() {
         let oldKeys = keys
         let oldValues = values
         let size = keys.count * 2
         keys = [Int32](repeating: Self.empty, count: size)
         values = [Value?](repeating: nil, count: size)
         mask = size - 1
-        count = 0
+        storedCount = 0
         for index in oldKeys.indices where oldKeys[index] != Self.empty {
             insert(oldKeys[index], oldValues[index]!)
         }

@@ -145,7 +145,11 @@ public func openSocketsTouching(port: Int) -> Int {
     let hexPort = String(format: "%04X", port)
     var count = 0
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        // procfs files report a size of 0, so read until end of file rather than trusting it:
+        // with a thousand TIME_WAIT entries the table spans many pages.
+        guard let handle = FileHandle(forReadingAtPath: table) else { continue }
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        handle.closeFile()
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count > 9 else { continue }

@@ -16,6 +16,7 @@ final class GRPCFixture: @unchecked Sendable {
     static let delay = "/test.Echo/Delay"
     static let fail = "/test.Echo/Fail"
     static let stream = "/test.Echo/Stream"
+    static let metadata = "/test.Echo/Metadata"
 
     private init(loop: EventLoop) { self.loop = loop }
 
@@ -46,6 +47,10 @@ final class GRPCFixture: @unchecked Sendable {
                 call.send(message)
             }
             call.onRequestEnd = { call.finish(GRPCStatus(.ok, "saw \(received)")) }
+        })
+        server.register(Self.metadata, .unary { call, _ in
+            let text = call.metadata.map { "\($0.name)=\($0.value)" }.joined(separator: ";")
+            call.respond(Array(text.utf8))
         })
         server.enableHealthService()
         server.enableReflection()

@@ -49,6 +49,19 @@ struct GRPCServerTests {
         }
     }
 
+    @Test("request metadata reaches the handler in order; reserved and pseudo headers do not")
+    func metadataReachesHandler() async throws {
+        try await withOwnedLoop { loop in
+            let fixture = try await GRPCFixture.start(loop: loop)
+            let long = String(repeating: "v", count: 5_000)
+            let response = try await fixture.call(GRPCFixture.metadata, [],
+                                                  metadata: [("x-first", "1"), ("x-long", long), ("x-empty", "")])
+            #expect(response.status == .ok)
+            #expect(response.message.map { String(decoding: $0, as: UTF8.self) } == "x-first=1;x-long=\(long);x-empty=")
+            try await fixture.stop()
+        }
+    }
+
     @Test("an unknown method ends with UNIMPLEMENTED naming it")
     func unknownMethod() async throws {
         try await withOwnedLoop { loop in
