@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "OaasGRPC", dependencies: ["OaasHTTP2", "OaasLoop", "OaasProto", "CZlib"]),
         // The gRPC echo server the interop tests and the load benchmark run against.
         .executableTarget(name: "oaas-grpc-echo", dependencies: ["OaasGRPC", "OaasLoop", "OaasProto"]),
-        .executableTarget(name: "demo", dependencies: ["OaasLoop"]),
+        .executableTarget(name: "demo", dependencies: ["OaasLoop", "OaasGRPC"]),
 
         // What tests need, ours and users': loops that prove they shut down clean, and friends.
         .target(name: "OaasTesting", dependencies: ["OaasLoop"]),

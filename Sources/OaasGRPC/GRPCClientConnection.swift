@@ -7,7 +7,10 @@ import OaasLoop
 final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
     private enum State { case connecting, ready, closing, closed }
 
-    unowned let client: GRPCClient
+    /// Held strongly while the connection is open, so a client nobody else keeps (its last
+    /// call finished) still hears that its connection closed; the client drops the connection
+    /// when it closes, which ends the cycle.
+    let client: GRPCClient
     private var state = State.connecting
     private var tcp: TCPConnection?
     private var session: HTTP2Session?

@@ -14,7 +14,9 @@ import OaasLoop
 ///
 /// Loop-confined.
 final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
-    unowned let server: GRPCServer
+    /// Held strongly while the connection is open (the server drops the connection when it
+    /// closes), so a draining server lives until its last connection is gone.
+    let server: GRPCServer
     let tcp: TCPConnection
     let session: HTTP2Session
     @exclusivity(unchecked) private(set) var calls = HTTP2StreamMap<GRPCServerCall>()

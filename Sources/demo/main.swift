@@ -1,7 +1,8 @@
-// The demo for this stage of the project: a TCP echo server driven by one libuv loop.
+// The demo for this stage of the project: one libuv loop driving a TCP echo server and a gRPC
+// server, each with a client on the same loop.
 //
-//   swift run demo              starts the server, talks to it through a client on the same
-//                               loop, prints what happened, and stops cleanly.
+//   swift run demo              runs both conversations, prints what happened, and stops
+//                               cleanly.
 //   swift run demo --serve [P]  keeps serving on 127.0.0.1:P (default 7777) until SIGINT or
 //                               SIGTERM; a second signal stops at once.
 import OaasLoop
@@ -36,7 +37,7 @@ try! loop.execute {
     loop.onShutdown { server.close() }
     if !serveForever {
         EchoClient.talk(loop: loop, port: server.port, lines: ["hello", "from the OaaS loop", "goodbye"]) {
-            loop.stop(gracePeriod: .seconds(1))
+            GRPCDemo.run(loop: loop) { loop.stop(gracePeriod: .seconds(1)) }
         }
     } else {
         print("try: printf 'hi\\n' | nc 127.0.0.1 \(server.port)   (Ctrl-C to stop)")

@@ -151,6 +151,25 @@ struct GRPCServerTests {
         }
     }
 
+    @Test("a client and server nobody holds live until their connections close, then go cleanly")
+    func unheldClientAndServer() async throws {
+        try await withOwnedLoop { loop in
+            let outcome: String = try await onLoop(loop) { finish in
+                // Only the closures below refer to these; once the last one returns, only the
+                // open connections keep them alive (this used to crash on the close callback).
+                let server = GRPCServer(loop: loop)
+                server.register("/t.S/M", .unary { call, message in call.respond(message) })
+                try server.start()
+                let client = try GRPCClient(loop: loop, host: "127.0.0.1", port: server.port)
+                client.unary("/t.S/M", request: [5]) { response in
+                    client.close()
+                    server.shutdown { finish("\(response.status.code) \(response.message ?? [])") }
+                }
+            }
+            #expect(outcome == "ok [5]")
+        }
+    }
+
     @Test("a server that was already started refuses to start again")
     func startTwice() async throws {
         try await withOwnedLoop { loop in
