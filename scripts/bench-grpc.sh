@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# gRPC load benchmark: `make bench-grpc` (or scripts/bench-grpc.sh) builds oaas-grpc-echo in
+# release mode and measures unary InvokeObj echo calls with h2load at 1x1, 16x10 and 64x100
+# (connections x concurrent streams), beside nghttpd serving a tiny static file on the same
+# settings; server pinned to CPU 0, h2load to CPU 1. Writes benchmarks/RESULTS.md.
+# Installs nghttp2-client (h2load, nghttp) and nghttp2-server (nghttpd) with apt if missing.
+# Env: DURATION=10 WARMUP=2 (seconds per run), COUNT_REQUESTS=20000 (exact-count run, -n),
+#      QUICK=1 (2 s + 1 s, 2000 calls), SCENARIOS=1x1,16x10,64x100, TARGETS=ours,nghttpd
+#      (TARGETS=nghttpd measures the floor alone), SERVER_CPU=0 CLIENT_CPU=1, STRICT=1 (exit 3
+#      when a target FAILs). Exit 2 if a server fails to start, 1 if the correctness probe fails.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+if [ "${QUICK:-0}" = 1 ]; then
+  : "${DURATION:=2}" "${WARMUP:=1}" "${COUNT_REQUESTS:=2000}"
+fi
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+COUNT_REQUESTS=${COUNT_REQUESTS:-20000}
+SCENARIOS=${SCENARIOS:-1x1,16x10,64x100}
+TARGETS=${TARGETS:-ours,nghttpd}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+SWIFT=${SWIFT:-swift}
+
+# The exact command, as a person would retype it (only the settings that were given).
+command_line="scripts/bench-grpc.sh"
+for var in STRICT SERVER_ARGS CLIENT_CPU SERVER_CPU TARGETS SCENARIOS COUNT_REQUESTS WARMUP DURATION QUICK; do
+  if value=$(printenv "$var"); then
+    command_line="$var=$(printf %q "$value") $command_line"
+  fi
+done
+
+# Tools, only those missing. Debian packages: h2load and nghttp in nghttp2-client, nghttpd in
+# nghttp2-server, taskset in util-linux.
+missing=()
+command -v h2load >/dev/null || missing+=(nghttp2-client)
+command -v nghttp >/dev/null || [[ " ${missing[*]-} " == *" nghttp2-client "* ]] || missing+=(nghttp2-client)
+command -v nghttpd >/dev/null || missing+=(nghttp2-server)
+command -v taskset >/dev/null || missing+=(util-linux)
+command -v python3 >/dev/null || missing+=(python3)
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  run=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    run=(sudo)
+  fi
+  "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cpus=$(nproc)
+if [ "$SERVER_CPU" -ge "$cpus" ] || [ "$CLIENT_CPU" -ge "$cpus" ] || [ "$SERVER_CPU" = "$CLIENT_CPU" ]; then
+  echo "need two distinct CPUs below $cpus for SERVER_CPU=$SERVER_CPU and CLIENT_CPU=$CLIENT_CPU" >&2
+  exit 1
+fi
+
+server_bin=
+if [[ ",$TARGETS," == *",ours,"* ]]; then
+  scripts/install-deps.sh build
+  echo "building oaas-grpc-echo (release)"
+  "$SWIFT" build -c release --product oaas-grpc-echo
+  server_bin="$("$SWIFT" build -c release --show-bin-path)/oaas-grpc-echo"
+  [ -x "$server_bin" ] || { echo "no executable at $server_bin" >&2; exit 2; }
+fi
+
+# Every process the harness starts is listed in $pidfile; whatever is still alive at exit is
+# killed. Python runs in the background so that a signal reaches this trap at once.
+pidfile=$(mktemp)
+bench_pid=
+cleanup() {
+  local pid
+  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
+    kill -TERM "$bench_pid" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$bench_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$bench_pid" 2>/dev/null || true
+  fi
+  while read -r pid; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done < "$pidfile"
+  rm -f "$pidfile"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PYTHONDONTWRITEBYTECODE=1 BENCH_PIDFILE="$pidfile" BENCH_SERVER_BIN="$server_bin" python3 benchmarks/grpc/bench.py \
+  --repo "$repo" \
+  ${SERVER_ARGS:+--server-args "$SERVER_ARGS"} \
+  --targets "$TARGETS" --scenarios "$SCENARIOS" \
+  --duration "$DURATION" --warmup "$WARMUP" --count-requests "$COUNT_REQUESTS" \
+  --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" \
+  --out benchmarks/RESULTS.md --command-line "$command_line" &
+bench_pid=$!
+status=0
+wait "$bench_pid" || status=$?
+bench_pid=
+exit "$status"
