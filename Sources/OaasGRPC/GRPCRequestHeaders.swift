@@ -6,7 +6,7 @@ enum GRPCRequestHeaders {
         if first == UInt8(ascii: ":") {
             if name.equals(":path") {
                 call.route = call.connection.server.route(matching: value)
-                if call.route == nil { call.path = String(decoding: value, as: UTF8.self) }
+                if call.route == nil { call.unroutedPath = String(decoding: value, as: UTF8.self) }
             } else if name.equals(":method") {
                 call.isPost = value.equals("POST")
             }

@@ -16,44 +16,18 @@ import OaasLoop
 /// Loop-confined: every member is for the loop thread only.
 public final class GRPCServerCall {
     /// `/package.Service/Method`.
-    @exclusivity(unchecked) public internal(set) var path: String
+    public var path: String { route?.path ?? unroutedPath }
+    /// The path of a request that matched no route, kept for the error message.
+    @exclusivity(unchecked) var unroutedPath = ""
     /// Request metadata: every header that is not a pseudo-header or reserved by gRPC,
     /// in arrival order. Values of `-bin` keys are as sent (base64). Made on first use from
     /// the packed bytes kept while the headers arrived.
-    public var metadata: [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = []
-        var index = 0
-        func length() -> Int {
-            defer { index += 2 }
-            return Int(packedMetadata[index]) << 8 | Int(packedMetadata[index + 1])
-        }
-        while index < packedMetadata.count {
-            let nameLength = length()
-            let name = String(decoding: packedMetadata[index..<(index + nameLength)], as: UTF8.self)
-            index += nameLength
-            let valueLength = length()
-            let value = String(decoding: packedMetadata[index..<(index + valueLength)], as: UTF8.self)
-            index += valueLength
-            fields.append((name, value))
-        }
-        return fields
-    }
+    public var metadata: [(name: String, value: String)] { packedMetadata.fields }
 
-    /// Metadata as (2-byte length, bytes) pairs: one buffer per call instead of two Strings
-    /// per header. Header lists are capped far below 64 KiB, so two bytes hold any length.
-    @exclusivity(unchecked) private var packedMetadata: [UInt8] = []
+    @exclusivity(unchecked) private var packedMetadata = PackedMetadata()
 
     func appendMetadata(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        if packedMetadata.isEmpty { packedMetadata.reserveCapacity(128) }
-        appendField(name)
-        appendField(value)
-    }
-
-    @inline(__always)
-    private func appendField(_ field: UnsafeRawBufferPointer) {
-        packedMetadata.append(UInt8(truncatingIfNeeded: field.count >> 8))
-        packedMetadata.append(UInt8(truncatingIfNeeded: field.count))
-        packedMetadata.append(contentsOf: field)
+        packedMetadata.append(name: name, value: value)
     }
     /// The deadline on the loop's millisecond clock, from `grpc-timeout`; nil for none.
     @exclusivity(unchecked) public internal(set) var deadline: UInt64?
@@ -81,9 +55,7 @@ public final class GRPCServerCall {
     @exclusivity(unchecked) var headerBytes = 0
     @exclusivity(unchecked) var method: GRPCMethod?
     @exclusivity(unchecked) var isStreaming = false
-    var route: GRPCRoute? {
-        didSet { if let route { path = route.path } }
-    }
+    @exclusivity(unchecked) var route: GRPCRoute?
     @exclusivity(unchecked) var deadlineTimer: LoopTimer?
     @exclusivity(unchecked) var isPost = false
     @exclusivity(unchecked) var hasGRPCContentType = false
@@ -93,7 +65,6 @@ public final class GRPCServerCall {
 
     init(streamID: Int32, connection: GRPCServerConnection, maxMessageBytes: Int) {
         self.streamID = streamID
-        self.path = ""
         self.connection = connection
         self.reader = GRPCMessageReader(maxMessageBytes: maxMessageBytes)
     }

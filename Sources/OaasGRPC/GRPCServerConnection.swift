@@ -381,9 +381,21 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     // MARK: Sending
 
     func sendResponse(_ call: GRPCServerCall, message: UnsafeRawBufferPointer) {
-        guard sendHeadersIfNeeded(call) else { return }
-        session.sendData(streamID: call.streamID) { body in GRPCMessageWriter.append(message, to: &body) }
-        session.finish(streamID: call.streamID, trailers: Self.okTrailers)
+        guard call.state == .receiving else {
+            // Streaming calls that already sent headers end with their message and trailers.
+            guard sendHeadersIfNeeded(call) else { return }
+            session.sendData(streamID: call.streamID) { body in GRPCMessageWriter.append(message, to: &body) }
+            session.finish(streamID: call.streamID, trailers: Self.okTrailers)
+            return finished(call, .ok)
+        }
+        do {
+            try session.respond(streamID: call.streamID, headers: Self.responseHeaders,
+                                body: { body in GRPCMessageWriter.append(message, to: &body) },
+                                trailers: Self.okTrailers)
+        } catch {
+            session.reset(streamID: call.streamID, code: .internalError)
+            return finished(call, .internal)
+        }
         finished(call, .ok)
     }
 

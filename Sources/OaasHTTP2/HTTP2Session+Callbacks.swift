@@ -3,27 +3,27 @@ internal import CNGHTTP2
 /// nghttp2's C callbacks. Each finds its session through nghttp2's user data (unretained: the
 /// session owns the nghttp2 object, and callbacks only run inside its own calls).
 extension HTTP2Session {
+    /// Runs `body` with the session behind nghttp2's user data, borrowed without a
+    /// retain/release pair: callbacks run only inside the session's own calls, so it is alive.
     @inline(__always)
-    static func from(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
-        Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    static func with<R>(_ userData: UnsafeMutableRawPointer?, _ body: (HTTP2Session) -> R) -> R {
+        Unmanaged<HTTP2Session>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
     }
 
     static let readBodyCallback: nghttp2_data_source_read_callback = { _, streamID, buffer, length, flags, _, userData in
-        HTTP2Session.from(userData).readBody(streamID: streamID, into: buffer!, length: length, flags: flags!)
+        HTTP2Session.with(userData) { $0.readBody(streamID: streamID, into: buffer!, length: length, flags: flags!) }
     }
 
     static func installCallbacks(_ callbacks: OpaquePointer?) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             let category = oaas_frame_headers_category(frame!)
             let isTrailers = category == Int32(NGHTTP2_HCAT_HEADERS.rawValue)
-            HTTP2Session.from(userData).delegate?.http2StreamHeadersBegan(oaas_frame_stream_id(frame!), isTrailers: isTrailers)
+            HTTP2Session.with(userData) { $0.delegate?.http2StreamHeadersBegan(oaas_frame_stream_id(frame!), isTrailers: isTrailers) }
             return 0
         }
 
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
-            // The hottest callback (every header of every request): borrow the session
-            // without a retain/release pair.
-            Unmanaged<HTTP2Session>.fromOpaque(userData!)._withUnsafeGuaranteedRef { session in
+            HTTP2Session.with(userData) { session in
                 session.delegate?.http2Header(
                     oaas_frame_stream_id(frame!),
                     name: UnsafeRawBufferPointer(start: name, count: nameLength),
@@ -33,24 +33,25 @@ extension HTTP2Session {
         }
 
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
-            HTTP2Session.from(userData).frameReceived(frame!)
+            HTTP2Session.with(userData) { $0.frameReceived(frame!) }
             return 0
         }
 
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
-            HTTP2Session.from(userData).delegate?.http2Data(streamID, bytes: UnsafeRawBufferPointer(start: data, count: length))
+            HTTP2Session.with(userData) { $0.delegate?.http2Data(streamID, bytes: UnsafeRawBufferPointer(start: data, count: length)) }
             return 0
         }
 
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
-            let session = HTTP2Session.from(userData)
-            session.releaseBody(of: streamID)
-            session.delegate?.http2StreamClosed(streamID, errorCode: errorCode)
+            HTTP2Session.with(userData) { session in
+                session.releaseBody(of: streamID)
+                session.delegate?.http2StreamClosed(streamID, errorCode: errorCode)
+            }
             return 0
         }
 
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
-            HTTP2Session.from(userData).frameSent(frame!)
+            HTTP2Session.with(userData) { $0.frameSent(frame!) }
             return 0
         }
     }

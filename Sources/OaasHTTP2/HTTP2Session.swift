@@ -173,6 +173,26 @@ public final class HTTP2Session {
         }
     }
 
+    /// Sends a whole response at once (server): constant headers, the body `writeBody`
+    /// produces, and constant trailers. The common unary case, with one stream-table insert and
+    /// no lookups.
+    /// - Throws: `HTTP2Error` if the stream no longer exists or a response was already sent.
+    public func respond(streamID: Int32, headers: HTTP2StaticHeaders, body writeBody: (inout [UInt8]) -> Void,
+                        trailers: HTTP2StaticHeaders) throws(HTTP2Error) {
+        let body = bodyPool.popLast() ?? OutboundBody()
+        writeBody(&body.data)
+        body.finished = true
+        body.hasTrailers = true
+        body.staticTrailers = trailers
+        bodies[streamID] = body
+        var provider = oaas_make_data_provider(Self.readBodyCallback)
+        let status = nghttp2_submit_response(session, streamID, headers.fields, headers.count, &provider)
+        if status != 0 {
+            releaseBody(of: streamID)
+            throw HTTP2Error(code: status, operation: "respond on stream \(streamID)")
+        }
+    }
+
     /// Opens a request stream (client) with a body that follows through `sendData` / `finish`.
     /// - Returns: the new stream's id.
     /// - Throws: `HTTP2Error`, e.g. when the peer's GOAWAY forbids new streams.
