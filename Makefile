@@ -29,7 +29,7 @@ test: deps-test
 bench-loop: deps-bench
 	scripts/bench-loop.sh
 
-bench-grpc:
+bench-grpc: deps-bench
 	SWIFT="$(SWIFT)" scripts/bench-grpc.sh
 
 clean:

@@ -32,24 +32,8 @@ for var in STRICT SERVER_ARGS CLIENT_CPU SERVER_CPU TARGETS SCENARIOS COUNT_REQU
   fi
 done
 
-# Tools, only those missing. Debian packages: h2load and nghttp in nghttp2-client, nghttpd in
-# nghttp2-server, taskset in util-linux.
-missing=()
-command -v h2load >/dev/null || missing+=(nghttp2-client)
-command -v nghttp >/dev/null || [[ " ${missing[*]-} " == *" nghttp2-client "* ]] || missing+=(nghttp2-client)
-command -v nghttpd >/dev/null || missing+=(nghttp2-server)
-command -v taskset >/dev/null || missing+=(util-linux)
-command -v python3 >/dev/null || missing+=(python3)
-if ((${#missing[@]})); then
-  echo "installing Debian packages: ${missing[*]}"
-  run=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-    run=(sudo)
-  fi
-  "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# Tools and libraries, only those missing (h2load, nghttpd, taskset, the build's -dev packages).
+scripts/install-deps.sh bench
 
 cpus=$(nproc)
 if [ "$SERVER_CPU" -ge "$cpus" ] || [ "$CLIENT_CPU" -ge "$cpus" ] || [ "$SERVER_CPU" = "$CLIENT_CPU" ]; then
@@ -59,7 +43,6 @@ fi
 
 server_bin=
 if [[ ",$TARGETS," == *",ours,"* ]]; then
-  scripts/install-deps.sh build
   echo "building oaas-grpc-echo (release)"
   "$SWIFT" build -c release --product oaas-grpc-echo
   server_bin="$("$SWIFT" build -c release --show-bin-path)/oaas-grpc-echo"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only those that are missing.
 # Usage: scripts/install-deps.sh build|test|bench
-# `test` also needs nghttp2's clients (h2load, nghttp) and, for the interop tests, Python
+# `bench` adds the load tools. `test` also needs nghttp2's clients (h2load, nghttp) and, for the interop tests, Python
 # packages in a virtualenv of the system python3 at .venv-interop/ (pip runs only when one is
 # missing or too old).
 set -euo pipefail
@@ -11,7 +11,9 @@ need=(libuv1-dev libnghttp2-dev zlib1g-dev pkg-config)
 case "$target" in
   build) ;;
   test) need+=(nghttp2-client python3-venv) ;;
-  bench) ;;
+  # The benchmarks: h2load and nghttp (nghttp2-client), nghttpd (nghttp2-server), taskset
+  # (util-linux), python3 for the harness.
+  bench) need+=(nghttp2-client nghttp2-server util-linux python3) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
