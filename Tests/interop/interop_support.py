@@ -278,6 +278,18 @@ def channel(server: ServerProcess, extra_options: list | None = None, **kw) -> g
     return ch
 
 
+def read_ready(sock: socket.socket, timeout: float) -> bytes | None:
+    """One read of what arrives within `timeout`: None if nothing did, b"" at end of stream
+    (a reset counts as one)."""
+    ready, _, _ = select.select([sock], [], [], max(timeout, 0))
+    if not ready:
+        return None
+    try:
+        return sock.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        return b""
+
+
 def fn_request(fn_id: str = "echo", payload: bytes = b"", **kw) -> pb.InvocationRequest:
     kw.setdefault("cls_id", "interop.Cls")
     return pb.InvocationRequest(fn_id=fn_id, payload=payload, **kw)
@@ -487,13 +499,9 @@ class H2Client:
         """Reads what arrives within `timeout` once and feeds it to h2."""
         if self.eof:
             return
-        ready, _, _ = select.select([self.sock], [], [], max(timeout, 0))
-        if not ready:
+        chunk = read_ready(self.sock, timeout)
+        if chunk is None:
             return
-        try:
-            chunk = self.sock.recv(65536)
-        except (ConnectionResetError, BrokenPipeError):
-            chunk = b""
         if not chunk:
             self.eof = True
             return
@@ -677,13 +685,9 @@ class RawH2:
     def pump(self, timeout: float) -> None:
         if self.eof:
             return
-        ready, _, _ = select.select([self.sock], [], [], max(timeout, 0))
-        if not ready:
+        chunk = read_ready(self.sock, timeout)
+        if chunk is None:
             return
-        try:
-            chunk = self.sock.recv(65536)
-        except (ConnectionResetError, BrokenPipeError):
-            chunk = b""
         if not chunk:
             self.eof = True
             return
