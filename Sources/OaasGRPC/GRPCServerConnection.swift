@@ -32,6 +32,7 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     @exclusivity(unchecked) private var keepalivePingSentAt: UInt64?
     @exclusivity(unchecked) private var drainNoticeSentAt: UInt64?
     @exclusivity(unchecked) private var finalGoAwaySent = false
+    @exclusivity(unchecked) private var finalGoAwayLastStreamID: Int32 = 0
     @exclusivity(unchecked) private var resetBucket: TokenBucket
     @exclusivity(unchecked) private var pingBucket: TokenBucket
     @exclusivity(unchecked) private var settingsBucket: TokenBucket
@@ -183,7 +184,8 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     private func sendFinalGoAway() {
         guard !finalGoAwaySent, !isClosing else { return }
         finalGoAwaySent = true
-        session.goAway(code: .noError)
+        finalGoAwayLastStreamID = session.lastProcessedStreamID
+        session.goAway(code: .noError, lastStreamID: finalGoAwayLastStreamID)
         scheduleOutput()
     }
 
@@ -206,7 +208,8 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
             scheduleOutput()
         }
         if let idle = configuration.maxConnectionIdle, calls.isEmpty, now >= lastActivity + idle.milliseconds {
-            session.goAway(code: .noError, debugData: "idle")
+            finalGoAwayLastStreamID = session.lastProcessedStreamID
+            session.goAway(code: .noError, lastStreamID: finalGoAwayLastStreamID, debugData: "idle")
             finalGoAwaySent = true
             scheduleOutput()
         }
@@ -318,6 +321,13 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     // MARK: Starting and ending calls
 
     private func start(_ call: GRPCServerCall) {
+        // Streams above the last one our final GOAWAY named were, by its promise, never
+        // processed: refuse them (the client may retry elsewhere) without counting a call.
+        if finalGoAwaySent, call.streamID > finalGoAwayLastStreamID {
+            call.state = .finished
+            session.reset(streamID: call.streamID, code: .refusedStream)
+            return scheduleOutput()
+        }
         if server.isDraining {
             return sendStatus(call, GRPCStatus(.unavailable, "the server is shutting down"))
         }
