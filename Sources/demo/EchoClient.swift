@@ -6,7 +6,7 @@ enum EchoClient {
         do {
             try TCPConnection.connect(loop: loop, host: "127.0.0.1", port: port, timeout: .seconds(2)) { result in
                 guard case .success(let client) = result else {
-                    print("client could not connect: \(result)")
+                    say("client could not connect: \(result)")
                     return done()
                 }
                 var echoed: [UInt8] = []
@@ -16,21 +16,21 @@ enum EchoClient {
                         echoed.append(contentsOf: bytes)
                     case .endOfStream, .failed:
                         for line in String(decoding: echoed, as: UTF8.self).split(separator: "\n") {
-                            print("client got back: \(line)")
+                            say("client got back: \(line)")
                         }
                         client.close(completion: done)
                     }
                 }
                 client.startReading()
                 for line in lines {
-                    print("client sends:    \(line)")
+                    say("client sends:    \(line)")
                     try? client.write(Array((line + "\n").utf8))
                 }
                 // All written in one loop turn: they leave in one write, then the FIN.
                 client.shutdownWrite()
             }
         } catch {
-            print("client could not connect: \(error)")
+            say("client could not connect: \(error)")
             done()
         }
     }

@@ -13,25 +13,25 @@ enum GRPCDemo {
         do {
             try server.start()
         } catch {
-            print("gRPC server could not start: \(error)")
+            say("gRPC server could not start: \(error)")
             return done()
         }
-        print("gRPC server listening on 127.0.0.1:\(server.port)")
+        say("gRPC server listening on 127.0.0.1:\(server.port)")
         let client: GRPCClient
         do {
             client = try GRPCClient(loop: loop, host: "127.0.0.1", port: server.port)
         } catch {
-            print("gRPC client: \(error)")
+            say("gRPC client: \(error)")
             return server.shutdown(completion: done)
         }
         client.unary("/demo.Greeter/Hello", request: Array("OaaS".utf8), timeout: .seconds(2)) { response in
-            print("gRPC /demo.Greeter/Hello -> \(response.status.code): \(String(decoding: response.message ?? [], as: UTF8.self))")
+            say("gRPC /demo.Greeter/Hello -> \(response.status.code): \(String(decoding: response.message ?? [], as: UTF8.self))")
             client.unary("/demo.Greeter/Nope", request: []) { response in
-                print("gRPC /demo.Greeter/Nope  -> \(response.status)")
+                say("gRPC /demo.Greeter/Nope  -> \(response.status)")
                 client.close {
                     server.shutdown {
                         let stats = server.stats
-                        print("gRPC server drained: \(stats.count(of: .ok)) OK, \(stats.count(of: .unimplemented)) UNIMPLEMENTED")
+                        say("gRPC server drained: \(stats.count(of: .ok)) OK, \(stats.count(of: .unimplemented)) UNIMPLEMENTED")
                         done()
                     }
                 }

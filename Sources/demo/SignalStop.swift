@@ -14,11 +14,11 @@ enum SignalStop {
             _ = try? LoopSignal(loop: loop, signal: number) { _ in
                 received += 1
                 if received == 1 {
-                    print("\nstopping gracefully (signal again to stop now)")
+                    say("\nstopping gracefully (signal again to stop now)")
                     server.close()
                     loop.stop(gracePeriod: .seconds(5))
                 } else {
-                    print("stopping now")
+                    say("stopping now")
                     exit(130)
                 }
             }

@@ -19,7 +19,7 @@ let loop: EventLoop
 do {
     loop = try EventLoop.startOwned(name: "demo-loop")
 } catch {
-    print("could not start the event loop: \(error)")
+    say("could not start the event loop: \(error)")
     exit(1)
 }
 
@@ -28,11 +28,11 @@ try! loop.execute {
     do {
         server = try EchoServer.start(loop: loop, port: requestedPort)
     } catch {
-        print("could not start the echo server: \(error)")
+        say("could not start the echo server: \(error)")
         loop.stop()
         return
     }
-    print("echo server listening on \(server.address)")
+    say("echo server listening on \(server.address)")
     SignalStop.install(loop: loop, server: server)
     loop.onShutdown { server.close() }
     if !serveForever {
@@ -40,10 +40,10 @@ try! loop.execute {
             GRPCDemo.run(loop: loop) { loop.stop(gracePeriod: .seconds(1)) }
         }
     } else {
-        print("try: printf 'hi\\n' | nc 127.0.0.1 \(server.port)   (Ctrl-C to stop)")
+        say("try: printf 'hi\\n' | nc 127.0.0.1 \(server.port)   (Ctrl-C to stop)")
     }
 }
 
 let report = loop.join()
-print("loop stopped: \(report.isClean ? "clean" : "NOT clean") (\(report))")
+say("loop stopped: \(report.isClean ? "clean" : "NOT clean") (\(report))")
 exit(report.isClean ? 0 : 1)
