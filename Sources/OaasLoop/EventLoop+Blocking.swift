@@ -1,4 +1,3 @@
-import Synchronization
 internal import CLibUV
 
 /// The context of one `uv_work_t`: the work, its result, and the completion on the loop.

@@ -8,7 +8,7 @@ enum LoopJob: Sendable {
 }
 
 /// The cross-thread queue, guarded by `EventLoop.door`.
-struct DoorState: ~Copyable {
+struct DoorState {
     var jobs: [LoopJob] = []
     /// False from the moment `stop()` is called: `execute` then fails instead of queueing.
     var acceptsWork = true

@@ -26,7 +26,7 @@ enum Lifecycle {
     case finished(ShutdownReport)
 }
 
-struct TerminationState: ~Copyable {
+struct TerminationState {
     var report: ShutdownReport?
     var waiters: [CheckedContinuation<ShutdownReport, Never>] = []
     var thread: LoopThread?

@@ -25,7 +25,7 @@ internal import CLibUV
 /// `ShutdownReport`, together with the result of `uv_loop_close`. A clean report (nothing forced,
 /// close status 0) proves nothing leaked.
 public final class EventLoop: @unchecked Sendable {
-    // @unchecked: the thread-safe parts are the `Mutex`es and atomics below; every other stored
+    // @unchecked: the thread-safe parts are the locked values and atomics below; every other stored
     // property is touched only on the loop thread, which the preconditions enforce.
 
     /// How the loop is driven.
@@ -45,9 +45,9 @@ public final class EventLoop: @unchecked Sendable {
     private let threadID = Atomic<UInt>(0)
 
     /// Cross-thread work queue; see `EventLoop+Door.swift`.
-    let door = Mutex(DoorState())
+    let door = LockedValue(DoorState())
     /// The finished report and anyone waiting for it; see `EventLoop+Lifecycle.swift`.
-    let termination = Mutex(TerminationState())
+    let termination = LockedValue(TerminationState())
 
     // Loop-thread state.
     @exclusivity(unchecked) var lifecycle: Lifecycle = .running

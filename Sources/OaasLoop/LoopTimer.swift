@@ -1,4 +1,3 @@
-import Synchronization
 internal import CLibUV
 
 /// A libuv timer on the loop's monotonic clock (millisecond resolution).
@@ -105,7 +104,7 @@ private final class LoopSleeper: @unchecked Sendable {
     // @unchecked: `continuation` and `cancelled` are guarded by `lock`; `timer` is touched only
     // on the loop thread.
     private let loop: EventLoop
-    private let lock = Mutex<(continuation: CheckedContinuation<Void, any Error>?, cancelled: Bool)>((nil, false))
+    private let lock = LockedValue<(continuation: CheckedContinuation<Void, any Error>?, cancelled: Bool)>((nil, false))
     private var timer: LoopTimer?
 
     init(loop: EventLoop) { self.loop = loop }

@@ -57,14 +57,17 @@ public func onLoop<T: Sendable>(
 }
 
 /// Resumes a continuation at most once, whichever path gets there first.
-public final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
-    public init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+public final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `continuation` is only touched under `lock`, an NSLock (pthread-based, so
+    // ThreadSanitizer sees it, unlike Synchronization.Mutex on this toolchain).
+    private var continuation: CheckedContinuation<T, any Error>?
+    private let lock = NSLock()
+    public init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = continuation }
     public func resume(_ result: Result<T, any Error>) {
-        let taken = continuation.withLock { value in
-            defer { value = nil }
-            return value
-        }
+        lock.lock()
+        let taken = continuation
+        continuation = nil
+        lock.unlock()
         taken?.resume(with: result)
     }
 }
