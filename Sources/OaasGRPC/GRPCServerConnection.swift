@@ -449,9 +449,7 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
             session.reset(streamID: call.streamID, code: .internalError)
         }
         server.recordHTTPRejection()
-        call.state = .finished
-        call.releaseCallbacks()
-        scheduleOutput()
+        finished(call, nil)
     }
 
     private func sendHeadersIfNeeded(_ call: GRPCServerCall) -> Bool {
@@ -460,21 +458,21 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
             try session.respond(streamID: call.streamID, body: .streaming, headers: Self.responseHeaders)
         } catch {
             session.reset(streamID: call.streamID, code: .internalError)
-            server.record(.internal)
-            call.state = .finished
-            call.releaseCallbacks()
+            finished(call, .internal)
             return false
         }
         call.state = .headersSent
         return true
     }
 
-    private func finished(_ call: GRPCServerCall, _ code: GRPCStatus.Code) {
+    /// Ends a call: no more responses, no deadline, callbacks dropped, the outcome counted
+    /// (`nil` for an HTTP-level refusal, which is no gRPC status), and the frames flushed.
+    private func finished(_ call: GRPCServerCall, _ code: GRPCStatus.Code?) {
         call.state = .finished
         call.deadlineTimer?.close()
         call.deadlineTimer = nil
         call.releaseCallbacks()
-        server.record(code)
+        if let code { server.record(code) }
         scheduleOutput()
     }
 }

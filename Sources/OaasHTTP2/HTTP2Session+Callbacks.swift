@@ -98,7 +98,7 @@ extension HTTP2Session {
         guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue,
               UInt32(oaas_frame_flags(frame)) & NGHTTP2_FLAG_END_STREAM.rawValue != 0 else { return }
         let streamID = oaas_frame_stream_id(frame)
-        if nghttp2_session_get_stream_remote_close(session, streamID) == 0 {
+        if !isRemoteClosed(streamID: streamID) {
             reset(streamID: streamID, code: .noError)
         }
     }

@@ -50,10 +50,11 @@ public final class HTTP2Session {
         nghttp2_option_set_max_continuations(option, settings.maxContinuations)
 
         var created: OpaquePointer?
-        let box = UnsafeMutableRawPointer(bitPattern: 1)  // replaced below, once self exists
+        // No user data yet: `self` is not complete until `session` is set. No callback runs
+        // before `nghttp2_session_set_user_data` below.
         let status = role == .server
-            ? nghttp2_session_server_new2(&created, callbacks, box, option)
-            : nghttp2_session_client_new2(&created, callbacks, box, option)
+            ? nghttp2_session_server_new2(&created, callbacks, nil, option)
+            : nghttp2_session_client_new2(&created, callbacks, nil, option)
         guard status == 0, let created else { throw HTTP2Error(code: status, operation: "create HTTP/2 session") }
         session = created
         nghttp2_session_set_user_data(session, Unmanaged.passUnretained(self).toOpaque())

@@ -61,14 +61,6 @@ extension EventLoop {
     /// - Throws: whatever `work` throws, or `.loopShutDown` if the loop takes no more work.
     /// Any thread or task.
     public func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            do {
-                try execute { [self] in
-                    runBlocking(work) { continuation.resume(with: $0) }
-                }
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
+        try await resumeFromLoop { [self] complete in runBlocking(work, completion: complete) }
     }
 }

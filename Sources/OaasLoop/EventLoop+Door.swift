@@ -61,9 +61,17 @@ extension EventLoop {
     /// Any thread (not to be awaited from a job already running on this loop's thread in a
     /// way that blocks it).
     public func submit<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await resumeFromLoop { complete in complete(Result { try body() }) }
+    }
+
+    /// Runs `start` on the loop thread and suspends until it calls `complete` (once, from any
+    /// thread); if the loop refuses the work, the refusal is thrown.
+    func resumeFromLoop<T: Sendable>(
+        _ start: @escaping @Sendable (_ complete: @escaping @Sendable (Result<T, any Error>) -> Void) -> Void
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             do {
-                try execute { continuation.resume(with: Result { try body() }) }
+                try execute { start { continuation.resume(with: $0) } }
             } catch {
                 continuation.resume(throwing: error)
             }

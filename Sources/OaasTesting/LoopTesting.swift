@@ -128,11 +128,6 @@ public struct BytePattern: Sendable {
     }
 }
 
-/// Open file descriptors of this process.
-public func openFileDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-}
-
 /// Sockets of this process with an open descriptor whose local or remote port is `port`
 /// (from /proc/net/tcp and tcp6, matched against the inodes behind /proc/self/fd).
 public func openSocketsTouching(port: Int) -> Int {

@@ -1,5 +1,9 @@
 import OaasGRPC
 
+#if canImport(Glibc)
+import Glibc  // exit()
+#endif
+
 /// Command-line options of the echo server.
 enum EchoOptions {
     static let usage = """
@@ -46,6 +50,3 @@ enum EchoOptions {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
