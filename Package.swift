@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import CompilerPluginSupport
 import PackageDescription
 
 let package = Package(
@@ -12,9 +13,13 @@ let package = Package(
         .executable(name: "demo", targets: ["demo"]),
         .executable(name: "oaas-grpc-echo", targets: ["oaas-grpc-echo"]),
         .library(name: "OaasProto", targets: ["OaasProto"]),
+        .library(name: "OaaS", targets: ["OaaS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-syntax.git", from: "603.0.1"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config. Each is imported by exactly one
@@ -40,13 +45,50 @@ let package = Package(
         .target(name: "OaasGRPC", dependencies: ["OaasHTTP2", "OaasLoop", "OaasProto", "CZlib"]),
         // The gRPC echo server the interop tests and the load benchmark run against.
         .executableTarget(name: "oaas-grpc-echo", dependencies: ["OaasGRPC", "OaasLoop", "OaasProto"]),
-        .executableTarget(name: "demo", dependencies: ["OaasLoop", "OaasGRPC"]),
+        .executableTarget(name: "demo", dependencies: ["OaaS", "OaasLoop", "OaasGRPC", "OaasProto"]),
+
+        // The public API: services, objects, the store, invocation handlers, server management.
+        .target(
+            name: "OaaS",
+            dependencies: [
+                "OaasLoop", "OaasGRPC", "OaasProto", "OaasMacros",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // `@Service` and `@Method`: they expand into calls of OaaS's plain registration API.
+        .macro(
+            name: "OaasMacros",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+            ]
+        ),
 
         // What tests need, ours and users': loops that prove they shut down clean, and friends.
         .target(name: "OaasTesting", dependencies: ["OaasLoop"]),
 
         .testTarget(name: "OaasLoopTests", dependencies: ["OaasLoop", "OaasTesting"]),
         .testTarget(name: "OaasHTTP2Tests", dependencies: ["OaasHTTP2"]),
+        .testTarget(
+            name: "OaaSTests",
+            dependencies: [
+                "OaaS", "OaasLoop", "OaasGRPC", "OaasProto", "OaasTesting",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "OaasMacrosTests",
+            dependencies: [
+                "OaasMacros",
+                .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+            ]
+        ),
         .testTarget(name: "OaasGRPCTests", dependencies: ["OaasGRPC", "OaasHTTP2", "OaasLoop", "OaasProto", "OaasTesting"]),
         // Messages generated once by scripts/generate-protos.sh and committed; the build never runs protoc.
         .target(name: "OaasProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

@@ -1,0 +1,121 @@
+import Foundation
+
+/// The runtime's settings (the design's `OaasConfig`).
+///
+/// Each setting comes from, in order: the initializer's argument, the environment variable
+/// named beside it, the default. Invalid environment values are an error, not silently the
+/// default. Any thread (a value).
+public struct OaasConfig: Sendable {
+    /// Handler choice for servers started without an explicit `asyncMode:`; `nil` (the default)
+    /// lets the caller decide: a caller passing a loop gets the asynchronous handler, one
+    /// without gets the runtime's own loop and the synchronous handler. Env `ASYNC_MODE`.
+    public var asyncMode: Bool?
+    /// Mock mode: nothing binds a socket; calls run in-process against the in-memory store.
+    /// Env `MOCK_MODE`; default `false`.
+    public var mockMode: Bool
+    /// Partition used when a call or agent names none. Env `OPRC_PARTITION_DEFAULT`; default 0.
+    public var defaultPartition: UInt32
+    /// Port of `startServer()` when none is passed. Env `HTTP_PORT`; default 8080; 0 picks a
+    /// free port.
+    public var serverPort: Int
+    /// Address the server listens on. Env `OAAS_SERVER_HOST`; default `0.0.0.0` (all IPv4
+    /// interfaces), since the platform reaches the server from elsewhere.
+    public var serverHost: String
+    /// Calls that may wait for one object while it is busy; beyond that a call fails at once
+    /// with `SYSTEM_ERROR` ("overloaded"). Env `OAAS_MAX_PENDING_PER_OBJECT`; default 4096.
+    public var maxPendingCallsPerObject: Int
+    /// How long `stopServer()` lets in-flight calls finish. Env `OAAS_DRAIN_TIMEOUT_MS`;
+    /// default 10 s.
+    public var drainTimeout: Duration
+    /// How long clients get between the first GOAWAY notice and the final one when the
+    /// server stops, so calls already on the wire are still accepted.
+    /// Env `OAAS_GOAWAY_NOTICE_MS`; default 1 s.
+    public var goAwayNotice: Duration
+    /// What the runtime logs. Env `OAAS_DEBUG_LEVEL` (`none`…`trace`); default `info`.
+    public var debugLevel: DebugLevel
+    /// The object store; `nil` means the embedded in-memory store (a new one per `configure`).
+    public var store: (any ObjectStore)?
+
+    /// Makes a configuration; arguments left `nil` come from `environment`, then defaults.
+    /// - Throws: ``ConfigurationError`` for an environment value that does not parse.
+    /// Any thread.
+    public init(
+        asyncMode: Bool? = nil, mockMode: Bool? = nil, defaultPartition: UInt32? = nil,
+        serverPort: Int? = nil, serverHost: String? = nil, maxPendingCallsPerObject: Int? = nil,
+        drainTimeout: Duration? = nil, goAwayNotice: Duration? = nil, debugLevel: DebugLevel? = nil,
+        store: (any ObjectStore)? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) {
+        let env = EnvironmentReader(environment)
+        // Each environment variable is read only when its argument is absent, so an
+        // unparsable variable does not fail a configuration that overrides it.
+        let envAsync = try env.bool("ASYNC_MODE", unless: asyncMode)
+        let envMock = try env.bool("MOCK_MODE", unless: mockMode)
+        let envPartition = try env.integer("OPRC_PARTITION_DEFAULT", in: 0...Int(UInt32.max), unless: defaultPartition)
+        let envPort = try env.integer("HTTP_PORT", in: 0...65535, unless: serverPort)
+        let envPending = try env.integer("OAAS_MAX_PENDING_PER_OBJECT", in: 0...Int(Int32.max), unless: maxPendingCallsPerObject)
+        let envDrain = try env.integer("OAAS_DRAIN_TIMEOUT_MS", in: 0...3_600_000, unless: drainTimeout)
+        let envNotice = try env.integer("OAAS_GOAWAY_NOTICE_MS", in: 0...60_000, unless: goAwayNotice)
+        let envLevel = try env.debugLevel("OAAS_DEBUG_LEVEL", unless: debugLevel)
+        self.asyncMode = asyncMode ?? envAsync
+        self.mockMode = mockMode ?? envMock ?? false
+        self.defaultPartition = defaultPartition ?? envPartition.map { UInt32($0) } ?? 0
+        self.serverPort = serverPort ?? envPort ?? 8080
+        self.serverHost = serverHost ?? env.string("OAAS_SERVER_HOST") ?? "0.0.0.0"
+        self.maxPendingCallsPerObject = maxPendingCallsPerObject ?? envPending ?? 4096
+        self.drainTimeout = drainTimeout ?? envDrain.map { .milliseconds($0) } ?? .seconds(10)
+        self.goAwayNotice = goAwayNotice ?? envNotice.map { .milliseconds($0) } ?? .seconds(1)
+        self.debugLevel = debugLevel ?? envLevel ?? .info
+        self.store = store
+        if !(0...65535).contains(self.serverPort) {
+            throw ConfigurationError(setting: "serverPort", value: String(self.serverPort), expected: "a port 0...65535")
+        }
+        if self.maxPendingCallsPerObject < 0 {
+            throw ConfigurationError(setting: "maxPendingCallsPerObject", value: String(self.maxPendingCallsPerObject),
+                                     expected: "0 or more")
+        }
+    }
+}
+
+/// Parses environment variables the way pydantic-settings does for the Python SDK's config:
+/// names are matched case-insensitively and booleans accept `true/false/1/0/yes/no/on/off`.
+struct EnvironmentReader {
+    private let values: [String: String]
+
+    init(_ environment: [String: String]) {
+        var upper: [String: String] = [:]
+        for (name, value) in environment { upper[name.uppercased()] = value }
+        values = upper
+    }
+
+    func string(_ name: String) -> String? {
+        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func bool<G>(_ name: String, unless given: G?) throws(ConfigurationError) -> Bool? {
+        guard given == nil, let value = string(name) else { return nil }
+        switch value.lowercased() {
+        case "1", "true", "yes", "on", "y", "t": return true
+        case "0", "false", "no", "off", "n", "f": return false
+        default: throw ConfigurationError(setting: name, value: value, expected: "true or false")
+        }
+    }
+
+    func integer<G>(_ name: String, in range: ClosedRange<Int>, unless given: G?) throws(ConfigurationError) -> Int? {
+        guard given == nil, let value = string(name) else { return nil }
+        guard let number = Int(value), range.contains(number) else {
+            throw ConfigurationError(setting: name, value: value, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    func debugLevel<G>(_ name: String, unless given: G?) throws(ConfigurationError) -> DebugLevel? {
+        guard given == nil, let value = string(name) else { return nil }
+        guard let level = DebugLevel(rawValue: value.lowercased()) else {
+            throw ConfigurationError(setting: name, value: value,
+                                     expected: DebugLevel.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return level
+    }
+}

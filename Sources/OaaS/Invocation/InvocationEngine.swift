@@ -1,0 +1,311 @@
+import Logging
+import OaasLoop
+import OaasProto
+import Synchronization
+import struct Foundation.Data
+
+/// Runs calls on one loop: finds the service and method, keeps one call at a time per object
+/// in arrival order, loads state, runs the method, commits, answers.
+///
+/// Two strategies share this engine (see ``SyncInvocationHandler`` and
+/// ``AsyncInvocationHandler``): `inline` runs a synchronous method on an immediate store to the
+/// end inside the caller's loop callback, with no task; `tasks` runs every call as a task on
+/// the loop's executor. `async` methods and stores that do I/O always run as tasks.
+///
+/// Loop-confined, except ``inFlightCount``.
+final class InvocationEngine {
+    enum Strategy { case inline, tasks }
+
+    let loop: EventLoop
+    let strategy: Strategy
+    private let registry: ServiceRegistry
+    private let store: any ObjectStore
+    private let immediateStore: (any ImmediateObjectStore)?
+    private let maxPendingPerObject: Int
+    private let logger: Logger
+
+    private var activations: [ObjectIdentity: ObjectActivation] = [:]
+    private var accepting = true
+    private var drainWaiters: [() -> Void] = []
+    private let inFlight = Atomic<Int>(0)
+
+    init(loop: EventLoop, strategy: Strategy, registry: ServiceRegistry, store: any ObjectStore,
+         maxPendingPerObject: Int, logger: Logger) {
+        self.loop = loop
+        self.strategy = strategy
+        self.registry = registry
+        self.store = store
+        self.immediateStore = store.immediate
+        self.maxPendingPerObject = maxPendingPerObject
+        self.logger = logger
+    }
+
+    /// Calls accepted and not yet answered. Any thread.
+    var inFlightCount: Int { inFlight.load(ordering: .relaxed) }
+
+    // MARK: Accepting a call
+
+    /// Runs `invocation` and calls `reply` once, on the loop thread, with its response.
+    func invoke(_ invocation: Invocation, reply: @escaping (Oprc_InvocationResponse) -> Void) {
+        assert(loop.inLoop)
+        guard accepting else {
+            return reply(.failure(.systemError, "the runtime is stopping and takes no new calls"))
+        }
+        guard let service = registry.lookup(invocation.classID) else {
+            return reply(.failure(.invalidRequest, "cls_id '\(invocation.classID)' not found"))
+        }
+        guard let method = service.methods[invocation.functionID] else {
+            return reply(.failure(.invalidRequest, "fn_id '\(invocation.functionID)' not found"))
+        }
+        if logger.logLevel <= .trace {
+            logger.trace("invoke", metadata: ["cls": "\(invocation.classID)", "fn": "\(invocation.functionID)",
+                                              "object": "\(invocation.objectID ?? "-")"])
+        }
+        // Stateless methods, and any method reached through InvokeFn, run on a fresh object
+        // whose state is neither loaded nor committed: there is no object to serialize on.
+        if invocation.kind == .function || method.options.stateless {
+            return start(PendingCall(service: service, method: method, invocation: invocation, identity: nil, reply: reply))
+        }
+        if let problem = Invocation.problem(withObjectID: invocation.objectID) {
+            return reply(.failure(.invalidRequest, problem))
+        }
+        let identity = ObjectIdentity(classID: invocation.classID, partitionID: invocation.partitionID,
+                                      objectID: invocation.objectID!)
+        let call = PendingCall(service: service, method: method, invocation: invocation, identity: identity, reply: reply)
+        if let activation = activations[identity] {
+            guard activation.waitingCount < maxPendingPerObject else {
+                return reply(.failure(.systemError,
+                                      "object \(identity) is overloaded: \(activation.waitingCount) calls are already waiting for it (limit \(maxPendingPerObject))"))
+            }
+            inFlight.add(1, ordering: .relaxed)
+            activation.enqueue(call)
+            return
+        }
+        start(call)
+    }
+
+    /// Starts a call whose object (if any) is idle.
+    private func start(_ call: PendingCall) {
+        inFlight.add(1, ordering: .relaxed)
+        run(call, activation: nil)
+    }
+
+    /// Runs `call` inline when nothing in it can suspend, else as a task holding its object's
+    /// activation so later calls of the object wait their turn.
+    private func run(_ call: PendingCall, activation: ObjectActivation?) {
+        if strategy == .inline, !call.method.isAsync, call.identity == nil || immediateStore != nil {
+            let started = ContinuousClock.now
+            let response = runInline(call)
+            finish(call, response, started: started)
+            if let activation, let identity = call.identity { next(for: identity, activation) }
+            return
+        }
+        var ownActivation = activation
+        if let identity = call.identity, ownActivation == nil {
+            let fresh = ObjectActivation()
+            activations[identity] = fresh
+            ownActivation = fresh
+        }
+        let job = SuspendingCall(engine: self, call: call, activation: ownActivation)
+        let task = Task(executorPreference: loop) {
+            let engine = job.engine
+            let call = job.call
+            let activation = job.activation
+            let started = ContinuousClock.now
+            let response = await engine.runSuspending(call)
+            engine.finish(call, response, started: started)
+            if let activation, let identity = call.identity { engine.next(for: identity, activation) }
+        }
+        ownActivation?.runningTask = task
+    }
+
+    /// After a call of a busy object: start the next waiting one, or retire the activation.
+    private func next(for identity: ObjectIdentity, _ activation: ObjectActivation) {
+        assert(loop.inLoop)
+        activation.runningTask = nil
+        // Inline calls finish inside `run`, so keep taking them here until one suspends.
+        while let call = activation.dequeue() {
+            if strategy == .inline, !call.method.isAsync, immediateStore != nil {
+                let started = ContinuousClock.now
+                finish(call, runInline(call), started: started)
+                continue
+            }
+            return run(call, activation: activation)
+        }
+        activations[identity] = nil
+    }
+
+    private func finish(_ call: PendingCall, _ response: Oprc_InvocationResponse, started: ContinuousClock.Instant) {
+        assert(loop.inLoop)
+        call.method.metrics.record(ContinuousClock.now - started, succeeded: response.status == .okay)
+        call.reply(response)
+        if inFlight.subtract(1, ordering: .relaxed).newValue == 0, !drainWaiters.isEmpty {
+            let waiters = drainWaiters
+            drainWaiters = []
+            for waiter in waiters { waiter() }
+        }
+    }
+
+    // MARK: Running a call
+
+    /// The whole call without suspension: immediate store, synchronous method.
+    private func runInline(_ call: PendingCall) -> Oprc_InvocationResponse {
+        guard case .sync(let body) = call.method.body else { preconditionFailure("async method run inline") }
+        let object = call.service.makeObject()
+        var loaded: StoredObject?
+        if let identity = call.identity {
+            object.identity = identity
+            do {
+                loaded = try immediateStore!.loadNow(identity)
+                if let loaded { try call.service.loadState(object, loaded.entries) }
+            } catch {
+                return loadFailure(error, identity)
+            }
+        }
+        let result: Data
+        do {
+            result = try body(object, call.invocation.payload)
+        } catch {
+            return .failure(.appError, ErrorReport.payload(for: error, parameterType: call.method.parameterType))
+        }
+        if let identity = call.identity {
+            do {
+                if let entries = try changedEntries(call, object, loaded) {
+                    _ = try immediateStore!.commitNow(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
+                }
+            } catch {
+                return commitFailure(error, identity)
+            }
+        }
+        return .okay(result)
+    }
+
+    /// The call as a task: it may await the method and the store.
+    private func runSuspending(_ call: PendingCall) async -> Oprc_InvocationResponse {
+        let object = call.service.makeObject()
+        var loaded: StoredObject?
+        if let identity = call.identity {
+            object.identity = identity
+            do {
+                loaded = try await store.load(identity)
+                if let loaded { try call.service.loadState(object, loaded.entries) }
+            } catch {
+                return loadFailure(error, identity)
+            }
+        }
+        let result: Data
+        do {
+            switch call.method.body {
+            case .sync(let body): result = try body(object, call.invocation.payload)
+            case .async(let body): result = try await body(object, call.invocation.payload)
+            }
+        } catch {
+            return .failure(.appError, ErrorReport.payload(for: error, parameterType: call.method.parameterType))
+        }
+        if let identity = call.identity {
+            do {
+                if let entries = try changedEntries(call, object, loaded) {
+                    _ = try await store.commit(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
+                }
+            } catch {
+                return commitFailure(error, identity)
+            }
+        }
+        return .okay(result)
+    }
+
+    /// The entries to commit, or `nil` when the method changed nothing (then nothing is
+    /// written, and an object that did not exist still does not).
+    private func changedEntries(_ call: PendingCall, _ object: OaasObject, _ loaded: StoredObject?) throws -> ObjectEntries? {
+        let before = loaded?.entries ?? [:]
+        let after: ObjectEntries
+        do {
+            after = try call.service.saveState(object, before)
+        } catch {
+            throw StateSaveFailure(error: error)
+        }
+        return after == before ? nil : after
+    }
+
+    private func loadFailure(_ error: any Error, _ identity: ObjectIdentity) -> Oprc_InvocationResponse {
+        let text: String
+        if let error = error as? PayloadError {
+            text = "the stored state of \(identity) cannot be read: \(error.message)"
+        } else {
+            text = "loading \(identity) failed: \(ErrorReport.text(of: error))"
+        }
+        logger.error("\(text)")
+        return .failure(.systemError, text)
+    }
+
+    private func commitFailure(_ error: any Error, _ identity: ObjectIdentity) -> Oprc_InvocationResponse {
+        if let failure = error as? StateSaveFailure {
+            // The method's own values could not be encoded: the application's fault.
+            return .failure(.appError, "the state of \(identity) cannot be saved: \(failure.error.message)")
+        }
+        let text = "committing \(identity) failed: \(ErrorReport.text(of: error))"
+        logger.warning("\(text)")
+        return .failure(.systemError, text)
+    }
+
+    // MARK: Draining
+
+    /// Stops taking calls and calls `completion` once every accepted call is answered, or when
+    /// `timeout` passes. At the timeout, calls still waiting for their object are answered
+    /// `SYSTEM_ERROR` and running tasks are cancelled. - Parameter completion: gets the number
+    /// of calls still unanswered. Loop thread only.
+    func drain(timeout: Duration, completion: @escaping (Int) -> Void) {
+        assert(loop.inLoop)
+        accepting = false
+        guard inFlightCount > 0 else { return completion(0) }
+        var done = false
+        let timer = loop.schedule(after: timeout) { [self] in
+            guard !done else { return }
+            done = true
+            abandonWaitingCalls()
+            completion(inFlightCount)
+        }
+        drainWaiters.append {
+            guard !done else { return }
+            done = true
+            timer.close()
+            completion(0)
+        }
+    }
+
+    private func abandonWaitingCalls() {
+        for (_, activation) in activations {
+            activation.runningTask?.cancel()
+            while let call = activation.dequeue() {
+                logger.warning("call abandoned by a drain past its deadline", metadata: ["object": "\(call.identity!)"])
+                finish(call, .failure(.systemError, "the runtime stopped before this call could run"), started: .now)
+            }
+        }
+    }
+}
+
+/// A call handed to the task that runs it on the loop; safe to send because the engine, the
+/// call and the activation are only ever touched on that loop's thread.
+private final class SuspendingCall: @unchecked Sendable {
+    let engine: InvocationEngine
+    let call: PendingCall
+    let activation: ObjectActivation?
+
+    init(engine: InvocationEngine, call: PendingCall, activation: ObjectActivation?) {
+        self.engine = engine
+        self.call = call
+        self.activation = activation
+    }
+}
+
+/// A value moved into a task on the loop that runs it; safe because the engine, the call and
+/// the activation are only ever touched on that loop's thread.
+struct UncheckedTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Saving state failed because a field would not encode.
+private struct StateSaveFailure: Error {
+    let error: PayloadError
+}

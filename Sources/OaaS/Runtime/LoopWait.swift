@@ -1,0 +1,53 @@
+import Dispatch
+import OaasLoop
+
+/// Runs work on a loop and blocks the calling thread until it reports back: how the
+/// synchronous management calls (`startServer`, `stopServer`) reach a loop.
+enum LoopWait {
+    struct TimedOut: Error, CustomStringConvertible {
+        let loop: String
+        let timeout: Duration
+        var description: String { "the event loop '\(loop)' did not answer within \(timeout); is it running?" }
+    }
+
+    /// Calls `start` on the loop thread (inline when already there) and waits until it calls
+    /// `complete`, or until `timeout`.
+    /// - Throws: the loop's refusal, ``TimedOut``, or what `start` reports.
+    static func run<T>(on loop: EventLoop, timeout: Duration,
+                       _ start: @escaping (_ complete: @escaping (Result<T, any Error>) -> Void) -> Void) throws -> T {
+        let box = ResultBox<T>()
+        let semaphore = DispatchSemaphore(value: 0)
+        let transfer = UncheckedTransfer(start)
+        let work: @Sendable () -> Void = {
+            transfer.value { result in
+                box.set(result)
+                semaphore.signal()
+            }
+        }
+        if loop.inLoop {
+            work()
+        } else {
+            try loop.execute(work)
+        }
+        let (seconds, attoseconds) = timeout.components
+        let wait = DispatchTime.now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        if loop.inLoop {
+            // On the loop thread nothing else can run while we wait, so the work must already
+            // have completed inline.
+            guard let result = box.take() else { preconditionFailure("loop work that must finish inline suspended") }
+            return try result.get()
+        }
+        guard semaphore.wait(timeout: wait) == .success, let result = box.take() else {
+            throw TimedOut(loop: loop.name, timeout: timeout)
+        }
+        return try result.get()
+    }
+}
+
+/// A result handed from the loop thread to a waiting thread.
+private final class ResultBox<T>: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = LockedValue<Result<T, any Error>?>(nil)
+    func set(_ result: Result<T, any Error>) { lock.withLock { $0 = result } }
+    func take() -> Result<T, any Error>? { lock.withLock { $0 } }
+}

@@ -1,0 +1,37 @@
+/// The base class of every OaaS object: subclass it, declare persisted `var`s with default
+/// values, and mark the class `@Service` (or conform it to ``OaasService`` by hand).
+///
+/// The runtime makes a fresh instance with `init()` for every call, loads the persisted fields
+/// from the object store into it, runs the method, and commits the fields back. An instance is
+/// therefore confined to the loop thread that runs its call; it is not `Sendable`.
+open class OaasObject {
+    /// Which stored object this instance is, once the runtime has bound it to one; `nil` for an
+    /// instance made by `init()` outside a call (or running a stateless function).
+    /// Readable from the thread that runs the call.
+    public internal(set) var identity: ObjectIdentity?
+
+    /// Makes an unbound instance with every field at its default value.
+    public required init() {}
+}
+
+/// The address of one stored object: its class, partition and object id.
+///
+/// This is also the key of the object store and of the per-object call queue. Any thread.
+public struct ObjectIdentity: Hashable, Sendable, CustomStringConvertible {
+    /// Class id, `package.Name`, e.g. `math.Calculator`.
+    public let classID: String
+    /// Partition of the class the object lives in.
+    public let partitionID: UInt32
+    /// The object's id: any non-empty string (numeric ids are their decimal form).
+    public let objectID: String
+
+    /// Makes an identity. Any thread.
+    public init(classID: String, partitionID: UInt32, objectID: String) {
+        self.classID = classID
+        self.partitionID = partitionID
+        self.objectID = objectID
+    }
+
+    /// `math.Calculator/0/7`: class, partition, object, as in the platform's keys.
+    public var description: String { "\(classID)/\(partitionID)/\(objectID)" }
+}

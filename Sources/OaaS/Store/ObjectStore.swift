@@ -1,0 +1,89 @@
+/// One object as stored: its entries and the version that the next commit must name.
+public struct StoredObject: Sendable, Equatable {
+    /// Field entries (see ``ObjectEntries``).
+    public var entries: ObjectEntries
+    /// Increases by one with every commit; the first commit makes version 1.
+    public var version: UInt64
+
+    /// Makes a stored object.
+    public init(entries: ObjectEntries, version: UInt64) {
+        self.entries = entries
+        self.version = version
+    }
+}
+
+/// Where object state lives.
+///
+/// Commits are compare-and-set on the object's version: a commit names the version it loaded
+/// (0 for an object that did not exist) and fails with ``ObjectStoreError/Reason/conflict`` if
+/// anyone committed in between, so two activations of one object can never both commit.
+/// Implementations must be safe to call from any thread.
+public protocol ObjectStore: AnyObject, Sendable {
+    /// The object, or `nil` if it was never committed. Any thread or task.
+    func load(_ object: ObjectIdentity) async throws -> StoredObject?
+
+    /// Replaces the object's entries if its version is still `expectedVersion`.
+    /// - Returns: the new version.
+    /// - Throws: ``ObjectStoreError`` (`conflict` when the version moved on).
+    /// Any thread or task.
+    func commit(_ object: ObjectIdentity, entries: ObjectEntries, expectedVersion: UInt64) async throws -> UInt64
+
+    /// Removes the object. - Returns: whether it existed. Any thread or task.
+    func delete(_ object: ObjectIdentity) async throws -> Bool
+
+    /// The same store without suspension, when its operations complete at once (in memory).
+    /// The synchronous invocation handler uses it to run a call inline on the loop thread;
+    /// stores that do I/O return `nil` and are always awaited.
+    var immediate: (any ImmediateObjectStore)? { get }
+}
+
+extension ObjectStore {
+    /// Stores that do I/O have no immediate form.
+    public var immediate: (any ImmediateObjectStore)? { nil }
+}
+
+/// A store whose loads and commits finish without waiting. Any thread.
+public protocol ImmediateObjectStore: Sendable {
+    /// See ``ObjectStore/load(_:)``.
+    func loadNow(_ object: ObjectIdentity) throws -> StoredObject?
+    /// See ``ObjectStore/commit(_:entries:expectedVersion:)``.
+    func commitNow(_ object: ObjectIdentity, entries: ObjectEntries, expectedVersion: UInt64) throws -> UInt64
+}
+
+/// A store operation failed. Any thread.
+public struct ObjectStoreError: OaasError, Equatable {
+    /// Why.
+    public enum Reason: Sendable, Equatable {
+        /// Someone committed the object after it was loaded.
+        case conflict(expected: UInt64, actual: UInt64)
+        /// The store cannot be reached or refused the operation.
+        case unavailable(String)
+    }
+
+    /// The object concerned.
+    public let object: ObjectIdentity
+    /// Why the operation failed.
+    public let reason: Reason
+
+    /// Makes the error.
+    public init(object: ObjectIdentity, reason: Reason) {
+        self.object = object
+        self.reason = reason
+    }
+
+    public var code: String {
+        switch reason {
+        case .conflict: "STORE_CONFLICT"
+        case .unavailable: "STORE_UNAVAILABLE"
+        }
+    }
+
+    public var message: String {
+        switch reason {
+        case .conflict(let expected, let actual):
+            "object \(object) changed while the call ran (loaded version \(expected), now \(actual)); its changes were not committed"
+        case .unavailable(let why):
+            "the object store failed for \(object): \(why)"
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import OaaS
+import OaasLoop
+import OaasProto
+import OaasTesting
+import Testing
+
+@Suite("Server management", .serialized)
+struct ServerManagementTests {
+    @Test("start twice, stop twice: the design's ServerError texts")
+    func lifecycleErrors() throws {
+        let runtime = try makeRuntime()
+        #expect(!runtime.isServerRunning)
+        #expect(throws: ServerError(.notRunning)) { try runtime.stopServer() }
+        try runtime.startServer(port: 0)
+        #expect(runtime.isServerRunning)
+        #expect(throws: ServerError(.alreadyRunning)) { try runtime.startServer(port: 0) }
+        #expect(ServerError(.alreadyRunning).message == "gRPC server is already running")
+        try runtime.stopServer()
+        #expect(!runtime.isServerRunning)
+        #expect(throws: ServerError(.notRunning)) { try runtime.stopServer() }
+        #expect(ServerError(.notRunning).message == "gRPC server is not running")
+    }
+
+    @Test("a taken port fails the start, and the server is really not running")
+    func portTaken() throws {
+        let first = try makeRuntime()
+        try first.startServer(port: 0)
+        defer { try? first.stopServer() }
+        let port = try #require(first.serverInfo.port)
+        let second = try makeRuntime()
+        do {
+            try second.startServer(port: port)
+            Issue.record("a second server bound port \(port)")
+        } catch {
+            #expect(error.message.hasPrefix("Failed to start gRPC server: "))
+            #expect(error.message.contains("EADDRINUSE") || error.message.contains("in use"), "\(error.message)")
+        }
+        #expect(!second.isServerRunning)
+        #expect(second.serverInfo.running == false)
+        #expect(throws: ServerError(.notRunning)) { try second.stopServer() }
+        // The failure left nothing behind: the same runtime starts on a free port.
+        try second.startServer(port: 0)
+        try second.stopServer()
+    }
+
+    @Test("serverInfo reports the bound port, handler, services, uptime")
+    func serverInfo() throws {
+        let runtime = try makeRuntime()
+        let stopped = runtime.serverInfo
+        #expect(stopped == ServerInfo(running: false, port: nil, asyncMode: nil, mockMode: false,
+                                      registeredServices: 1, uptime: nil, callsInFlight: 0))
+        try runtime.startServer(port: 0)
+        let info = runtime.serverInfo
+        #expect(info.running)
+        #expect((info.port ?? 0) > 0)
+        #expect(info.asyncMode == false)
+        #expect(info.registeredServices == 1)
+        #expect(info.uptime != nil)
+        #expect(openSocketsTouching(port: info.port!) >= 1)
+        try runtime.stopServer()
+        #expect(openSocketsTouching(port: info.port!) == 0)
+    }
+
+    @Test("restartServer keeps the port the previous server bound; asyncMode applies")
+    func restartKeepsPort() throws {
+        let runtime = try makeRuntime()
+        try runtime.startServer(port: 0)
+        let port = try #require(runtime.serverInfo.port)
+        try runtime.restartServer(asyncMode: true)
+        #expect(runtime.serverInfo.port == port)
+        #expect(runtime.serverInfo.asyncMode == true)
+        try runtime.stopServer()
+        try runtime.restartServer()
+        #expect(runtime.serverInfo.port == port)
+        try runtime.stopServer()
+    }
+
+    @Test("a caller's loop gets the async handler; without one, the sync handler; asyncMode overrides")
+    func handlerChoice() async throws {
+        let runtime = try makeRuntime()
+        try runtime.startServer(port: 0)
+        #expect(runtime.serverInfo.asyncMode == false)
+        try await runtime.stopServer()
+        try runtime.startServer(port: 0, asyncMode: true)
+        #expect(runtime.serverInfo.asyncMode == true)
+        try await runtime.stopServer()
+        try await withOwnedLoop { loop in
+            try runtime.startServer(port: 0, loop: loop)
+            #expect(runtime.serverInfo.asyncMode == true)
+            let client = try OaasClient(port: runtime.serverInfo.port!)
+            #expect(try await client.counter("l", "add", "2").payload.text == "2")
+            await client.close()
+            try await runtime.stopServer()
+            try runtime.startServer(port: 0, loop: loop, asyncMode: false)
+            #expect(runtime.serverInfo.asyncMode == false)
+            try await runtime.stopServer()
+        }
+    }
+
+    @Test("mock mode binds nothing and serves in-process against the in-memory store")
+    func mockMode() async throws {
+        let runtime = try makeRuntime(mock: true)
+        try runtime.startServer(port: 0)
+        let info = runtime.serverInfo
+        #expect(info.running && info.mockMode && info.port == nil)
+        #expect(try await runtime.counter("m", "add", "2").payload.text == "2")
+        #expect(try await runtime.counter("m", "add", "3").payload.text == "5")
+        try await runtime.stopServer()
+        await #expect(throws: ServerError(.notRunning)) { try await runtime.counter("m", "get") }
+    }
+
+    @Test("stopServer drains: calls in flight finish and commit before it returns")
+    func drainCommitsInFlight() async throws {
+        let runtime = try makeRuntime()
+        try runtime.startServer(port: 0, asyncMode: true)
+        let client = try OaasClient(port: runtime.serverInfo.port!)
+        let calls = Task {
+            try await withThrowingTaskGroup(of: Oprc_InvocationResponse.self) { group in
+                for _ in 0..<200 { group.addTask { try await client.counter("d", "slowAdd", "1") } }
+                return try await group.reduce(into: [Oprc_InvocationResponse]()) { $0.append($1) }
+            }
+        }
+        // Let calls reach the server and queue on the object, then stop underneath them.
+        while runtime.serverInfo.callsInFlight < 20 { try await Task.sleep(for: .milliseconds(1)) }
+        try await runtime.stopServer()
+        let stored = try await runtime.store.load(ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "d"))
+        let committed = Int(stored?.entries["0"]?.text ?? "0") ?? 0
+        let responses = (try? await calls.value) ?? []
+        let succeeded = responses.filter { $0.status == .okay }.count
+        // Every call the server answered OKAY is committed, and nothing was still running.
+        #expect(committed >= 20)
+        #expect(succeeded <= committed)
+        #expect(runtime.serverInfo.callsInFlight == 0)
+        await client.close()
+    }
+
+    @Test("stopServer on the server's own loop thread refuses instead of deadlocking")
+    func stopOnLoopThread() async throws {
+        let runtime = try makeRuntime()
+        try await withOwnedLoop { loop in
+            try runtime.startServer(port: 0, loop: loop)
+            let refusal = try await loop.submit { () -> String? in
+                do {
+                    try runtime.stopServer()
+                    return nil
+                } catch {
+                    return (error as? ServerError)?.message
+                }
+            }
+            #expect(refusal?.contains("own loop thread") == true)
+            #expect(runtime.isServerRunning)
+            try await runtime.stopServer()
+        }
+    }
+
+    @Test("getGlobalOaas() drives the same server")
+    func legacyEngine() throws {
+        let engine = getGlobalOaas()
+        #expect(engine.mockMode == oaas.config.mockMode)
+        #expect(throws: ServerError(.notRunning)) { try engine.stopServer() }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import OaaS
+
+/// An error with a fixed text, thrown by test methods.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ text: String) { description = text }
+}
+
+/// A service written by hand, without the macros: the plain registration API.
+final class Counter: OaasObject, OaasService {
+    var count = 0
+    var label = ""
+
+    static var serviceDefinition: ServiceDefinition<Counter> {
+        // One statement per method: a long chain of overloaded `method` calls type-checks slowly.
+        var definition = ServiceDefinition<Counter>("Counter", package: "test")
+        definition = definition.method("add") { (counter: Counter, value: Int) -> Int in
+            counter.count += value
+            return counter.count
+        }
+        definition = definition.method("get") { (counter: Counter) -> Int in counter.count }
+        definition = definition.method("whoami") { (counter: Counter) -> String in counter.identity?.description ?? "unbound" }
+        definition = definition.method("rename") { (counter: Counter, label: String) -> Void in counter.label = label }
+        definition = definition.method("label") { (counter: Counter) -> String in counter.label }
+        definition = definition.method("addThenFail") { (counter: Counter, value: Int) throws -> Int in
+            counter.count += value
+            throw TestFailure("boom")
+        }
+        definition = definition.method("failWithoutArgument") { (counter: Counter) throws -> Void in
+            counter.count += 1
+            throw TestFailure("bad thing")
+        }
+        definition = definition.method("slowAdd") { (counter: Counter, value: Int) async throws -> Int in
+            let before = counter.count
+            try await Task.sleep(for: .milliseconds(2))
+            counter.count = before + value
+            return counter.count
+        }
+        definition = definition.method("yieldingAdd") { (counter: Counter, value: Int) async -> Int in
+            let before = counter.count
+            await Task.yield()
+            counter.count = before + value
+            return counter.count
+        }
+        definition = definition.method("append") { (counter: Counter, text: String) async throws -> String in
+            let before = counter.label
+            try await Task.sleep(for: .milliseconds(1))
+            counter.label = before + text
+            return counter.label
+        }
+        definition = definition.method("greet", stateless: true) { (counter: Counter, name: String) -> String in "hello \(name)" }
+        definition = definition.method("scale", parameters: ["by", "offset"], parameterTypes: "(Int, Int)") {
+            (counter: Counter, arguments: PayloadArguments) throws -> Int in
+            counter.count = counter.count * (try arguments.decode(Int.self, at: 0)) + (try arguments.decode(Int.self, at: 1))
+            return counter.count
+        }
+        return definition
+    }
+
+    static var persistedFields: [String] { ["count", "label"] }
+
+    func saveState(into state: inout StateWriter) throws(PayloadError) {
+        try state.write(count, field: 0)
+        try state.write(label, field: 1)
+    }
+
+    func loadState(from state: StateReader) throws(PayloadError) {
+        if let value = try state.read(Int.self, field: 0) { count = value }
+        if let value = try state.read(String.self, field: 1) { label = value }
+    }
+}
+
+extension Data {
+    /// The bytes as UTF-8 text, for readable expectations.
+    var text: String { String(decoding: self, as: UTF8.self) }
+}
