@@ -1,49 +1,44 @@
-// The demo for this stage of the project: one libuv loop driving a TCP echo server and a gRPC
-// server, each with a client on the same loop.
+// The demo: the design's server-only example, end to end, on the OaaS runtime.
 //
-//   swift run demo              runs both conversations, prints what happened, and stops
-//                               cleanly.
-//   swift run demo --serve [P]  keeps serving on 127.0.0.1:P (default 7777) until SIGINT or
-//                               SIGTERM; a second signal stops at once.
-import OaasLoop
-
+//   swift run demo                  starts the server, calls math.Calculator and friends through
+//                                   the built-in gRPC client, prints results and serverInfo,
+//                                   stops, and exits 0.
+//   swift run demo serve --port N   hosts the demo services on port N (0: any free port) until
+//                                   SIGINT or SIGTERM, then drains; prints `LISTENING <port>`.
 #if canImport(Glibc)
 import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let serveForever = arguments.first == "--serve"
-let requestedPort = serveForever ? (arguments.dropFirst().first.flatMap(Int.init) ?? 7777) : 0
 
-let loop: EventLoop
-do {
-    loop = try EventLoop.startOwned(name: "demo-loop")
-} catch {
-    say("could not start the event loop: \(error)")
-    exit(1)
+func usage() -> Never {
+    say("usage: demo [serve [--port N]]")
+    exit(2)
 }
 
-try! loop.execute {
-    let server: TCPListener
+switch arguments.first {
+case nil:
     do {
-        server = try EchoServer.start(loop: loop, port: requestedPort)
+        try await ServerOnlyExample.run()
     } catch {
-        say("could not start the echo server: \(error)")
-        loop.stop()
-        return
+        say("demo failed: \(error)")
+        exit(1)
     }
-    say("echo server listening on \(server.address)")
-    SignalStop.install(loop: loop, server: server)
-    loop.onShutdown { server.close() }
-    if !serveForever {
-        EchoClient.talk(loop: loop, port: server.port, lines: ["hello", "from the OaaS loop", "goodbye"]) {
-            GRPCDemo.run(loop: loop) { loop.stop(gracePeriod: .seconds(1)) }
+case "serve":
+    var port = 8080
+    var rest = arguments.dropFirst()
+    while let option = rest.popFirst() {
+        guard option == "--port", let value = rest.popFirst(), let number = Int(value), (0...65535).contains(number) else {
+            usage()
         }
-    } else {
-        say("try: printf 'hi\\n' | nc 127.0.0.1 \(server.port)   (Ctrl-C to stop)")
+        port = number
     }
+    do {
+        try ServeCommand.run(port: port)
+    } catch {
+        say("demo serve failed: \(error)")
+        exit(1)
+    }
+default:
+    usage()
 }
-
-let report = loop.join()
-say("loop stopped: \(report.isClean ? "clean" : "NOT clean") (\(report))")
-exit(report.isClean ? 0 : 1)
