@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import OaaS
 
 #if canImport(Glibc)
@@ -10,32 +10,47 @@ import Glibc
 enum ServeCommand {
     static func run(port: Int) throws {
         try registerDemoServices()
+        // Signals are caught before the port is announced: a supervisor may send SIGTERM as
+        // soon as it reads the LISTENING line, and that must already mean a graceful stop.
+        let stopSignal = StopSignal()
         try oaas.startServer(port: port)
         let bound = oaas.serverInfo.port!
         say("LISTENING \(bound)")
         say("serving \(oaas.registeredServices.joined(separator: ", ")) on port \(bound) (Ctrl-C to stop)")
-        waitForStopSignal()
+        stopSignal.wait()
         say("stopping gracefully")
         try oaas.stopServer()
         say("stopped")
     }
 
-    /// Blocks until SIGINT or SIGTERM; a second signal exits at once.
-    private static func waitForStopSignal() {
-        let stop = DispatchSemaphore(value: 0)
-        let queue = DispatchQueue(label: "demo-signals")
-        var received = 0
-        let sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                received += 1
-                if received == 1 { stop.signal() } else { exit(130) }
-            }
-            source.resume()
-            return source
+}
+
+/// SIGINT and SIGTERM, caught from construction on: the first ends `wait()`, a second one
+/// exits at once.
+///
+/// The signals are blocked in the constructing thread, and so in every thread started after
+/// it (the server's loop included), and taken with `sigwait`: nothing is lost between the
+/// server announcing its port and the first wait. Construct it before starting threads.
+final class StopSignal {
+    private var signals = sigset_t()
+
+    init() {
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
+    /// Blocks until the first signal, then leaves a thread waiting for a second one.
+    func wait() {
+        var number: Int32 = 0
+        sigwait(&signals, &number)
+        let second = signals
+        Thread.detachNewThread {
+            var pending = second
+            var number: Int32 = 0
+            sigwait(&pending, &number)
+            exit(130)
         }
-        stop.wait()
-        withExtendedLifetime(sources) {}
     }
 }

@@ -99,6 +99,8 @@ public final class OaasClient: @unchecked Sendable {
         if ownsLoop {
             loop.stop(gracePeriod: .seconds(1))
             _ = await loop.terminated()
+            // The loop has finished; joining only reaps its thread, which is exiting.
+            loop.join()
         }
     }
 }

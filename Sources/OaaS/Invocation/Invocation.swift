@@ -49,7 +49,7 @@ struct Invocation {
         if length > maxObjectIDBytes {
             return "object_id is \(length) bytes long; the limit is \(maxObjectIDBytes)"
         }
-        if objectID.unicodeScalars.contains(where: { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }) {
+        if objectID.unicodeScalars.contains(where: { $0 == "/" || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             return "object_id must not contain '/' or control characters"
         }
         return nil

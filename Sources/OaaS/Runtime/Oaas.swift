@@ -245,6 +245,8 @@ public final class Oaas: @unchecked Sendable {
         if server.ownsLoop {
             server.loop.stop(gracePeriod: .seconds(1))
             _ = await server.loop.terminated()
+            // The loop has finished; joining only reaps its thread, which is exiting.
+            server.loop.join()
         }
         finishStop(server, unanswered: remaining)
     }

@@ -16,7 +16,10 @@ open class OaasObject {
 
 /// The address of one stored object: its class, partition and object id.
 ///
-/// This is also the key of the object store and of the per-object call queue. Any thread.
+/// This is also the key of the object store and of the per-object call queue. Ids compare by
+/// their UTF-8 bytes, as every other platform component (keys, stores) compares them: Swift's
+/// `String` equality would merge canonically equivalent spellings (`"ü"` and `"u\u{308}"`)
+/// into one object. Any thread.
 public struct ObjectIdentity: Hashable, Sendable, CustomStringConvertible {
     /// Class id, `package.Name`, e.g. `math.Calculator`.
     public let classID: String
@@ -34,4 +37,27 @@ public struct ObjectIdentity: Hashable, Sendable, CustomStringConvertible {
 
     /// `math.Calculator/0/7`: class, partition, object, as in the platform's keys.
     public var description: String { "\(classID)/\(partitionID)/\(objectID)" }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.partitionID == rhs.partitionID
+            && lhs.objectID.utf8.elementsEqual(rhs.objectID.utf8)
+            && lhs.classID.utf8.elementsEqual(rhs.classID.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(partitionID)
+        Self.combineBytes(of: objectID, into: &hasher)
+        Self.combineBytes(of: classID, into: &hasher)
+    }
+
+    private static func combineBytes(of text: String, into hasher: inout Hasher) {
+        let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+        if hashed == nil {
+            for byte in text.utf8 { hasher.combine(byte) }
+        }
+        // A terminator, so ("ab", "c") and ("a", "bc") hash apart.
+        hasher.combine(0xFF as UInt8)
+    }
 }

@@ -129,3 +129,21 @@ final class RacingStore: ObjectStore, @unchecked Sendable {
 
     func delete(_ object: ObjectIdentity) async throws -> Bool { try await inner.delete(object) }
 }
+
+@Suite("Object identity")
+struct ObjectIdentityTests {
+    @Test("ids compare by UTF-8 bytes: canonically equivalent spellings are different objects")
+    func bytewiseEquality() {
+        let composed = ObjectIdentity(classID: "a.B", partitionID: 0, objectID: "\u{00FC}")
+        let decomposed = ObjectIdentity(classID: "a.B", partitionID: 0, objectID: "u\u{0308}")
+        #expect(composed.objectID == decomposed.objectID)  // Swift's String equality merges them
+        #expect(composed != decomposed)
+        #expect(Set([composed, decomposed]).count == 2)
+        #expect(composed == ObjectIdentity(classID: "a.B", partitionID: 0, objectID: "\u{00FC}"))
+        #expect(composed != ObjectIdentity(classID: "a.B", partitionID: 1, objectID: "\u{00FC}"))
+        // Field boundaries count: ("ab", "c") is not ("a", "bc").
+        let left = ObjectIdentity(classID: "ab", partitionID: 0, objectID: "c")
+        let right = ObjectIdentity(classID: "a", partitionID: 0, objectID: "bc")
+        #expect(left != right && left.hashValue != right.hashValue)
+    }
+}

@@ -1,0 +1,206 @@
+"""Helpers for the tests of the demo's OaaS services: finding (or building) the `demo`
+executable, running `demo serve --port 0` as a subprocess, and building requests."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import interop_support as sup  # noqa: F401  (generates the stubs, sets the fork env)
+from interop_support import REPO_ROOT, pb
+
+# ---------------------------------------------------------------------------------------------
+# Finding (and if needed building) the demo.
+
+_binary_lock = threading.Lock()
+_binary: Path | None = None
+
+
+def demo_binary() -> Path:
+    """The `demo` executable: $OAAS_DEMO_BIN, or a debug build made once."""
+    global _binary
+    with _binary_lock:
+        if _binary is not None:
+            return _binary
+        given = os.environ.get("OAAS_DEMO_BIN")
+        if given:
+            path = Path(given)
+        else:
+            swift = os.environ.get("SWIFT", "swift")
+            subprocess.run(
+                [swift, "build", "--product", "demo"], cwd=REPO_ROOT, check=True, timeout=1500
+            )
+            bin_dir = subprocess.run(
+                [swift, "build", "--show-bin-path"],
+                cwd=REPO_ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            ).stdout.strip()
+            path = Path(bin_dir) / "demo"
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise RuntimeError(f"demo binary not found or not executable: {path}")
+        _binary = path
+        return path
+
+
+# ---------------------------------------------------------------------------------------------
+# `demo serve` as a subprocess.
+
+_LISTENING = re.compile(r"^\s*LISTENING (\d+)\s*$")
+_running: list["DemoServer"] = []
+
+
+@atexit.register
+def _kill_leftover_demos() -> None:
+    for server in _running:
+        server.kill()
+
+
+class DemoServer:
+    """One running `demo serve --port 0`, bound to 127.0.0.1. The port comes from the line
+    `LISTENING <port>`; any other output (log lines on either stream) is kept for messages."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None, start_timeout: float = 30.0):
+        env = dict(os.environ)
+        # Only loopback: the demo's default host is 0.0.0.0.
+        env["OAAS_SERVER_HOST"] = "127.0.0.1"
+        env.update(extra_env or {})
+        self.lines: list[str] = []
+        self.stderr_chunks: list[str] = []
+        self._cond = threading.Condition()
+        self.signalled_at: float | None = None
+        self.proc = subprocess.Popen(
+            [str(demo_binary()), "serve", "--port", "0"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            errors="replace",
+            bufsize=1,
+        )
+        _running.append(self)
+        self._threads = [
+            threading.Thread(target=self._read_stdout, daemon=True),
+            threading.Thread(target=self._read_stderr, daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+        # `demo serve` takes SIGINT/SIGTERM from before it announces its port, so the
+        # LISTENING line alone means a signal now starts a graceful stop.
+        self.port = self._wait_listening(start_timeout)
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._cond:
+                self.lines.append(line.rstrip("\r\n"))
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for chunk in self.proc.stderr:
+            self.stderr_chunks.append(chunk)
+
+    def _wait_listening(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for line in self.lines:
+                    m = _LISTENING.match(line)
+                    if m:
+                        return int(m.group(1))
+                if self.proc.poll() is not None and not self._threads[0].is_alive():
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(min(left, 0.1))
+        self.kill()
+        raise AssertionError(
+            f"demo did not print 'LISTENING <port>' (exit code {self.proc.poll()}); "
+            f"stdout={self.lines[-20:]!r} stderr={self.stderr()[-2000:]!r}"
+        )
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stderr(self) -> str:
+        return "".join(self.stderr_chunks)
+
+    def send_signal(self, sig: int = signal.SIGTERM) -> None:
+        """Sends `sig` (each call sends one: the demo takes a second signal as "exit now")."""
+        if self.signalled_at is None:
+            self.signalled_at = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def stop(self, timeout: float = 15.0) -> tuple[int, float]:
+        """SIGTERM unless a signal was already sent, then wait: (exit code, seconds since the
+        first signal). Kills the process and fails if it does not exit within `timeout`."""
+        if self.signalled_at is None:
+            self.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=max(0.0, self.signalled_at + timeout - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(
+                f"demo did not exit within {timeout:.0f}s of SIGTERM; stdout={self.lines[-20:]!r} "
+                f"stderr={self.stderr()[-2000:]!r}"
+            ) from None
+        elapsed = time.monotonic() - self.signalled_at
+        for t in self._threads:
+            t.join(timeout=5)
+        return self.proc.returncode, elapsed
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests.
+
+CALC = "math.Calculator"
+WORKER = "worker.BackgroundProcessor"
+HYBRID = "hybrid.HybridService"
+
+
+def json_bytes(value) -> bytes:
+    """`value` as the Python SDK sends it: json.dumps with its default separators."""
+    return json.dumps(value).encode()
+
+
+def obj_request(cls_id: str, fn_id: str, payload: bytes = b"", object_id: str | int | None = None,
+                partition_id: int = 0) -> pb.ObjectInvocationRequest:
+    """An InvokeObj request; a str id goes into field 7, an int id into field 2."""
+    req = pb.ObjectInvocationRequest(partition_id=partition_id, cls_id=cls_id, fn_id=fn_id, payload=payload)
+    if isinstance(object_id, str):
+        req.object_id_str = object_id
+    elif isinstance(object_id, int):
+        req.object_id = object_id
+    return req
+
+
+def fn_request(cls_id: str, fn_id: str, payload: bytes = b"") -> pb.InvocationRequest:
+    return pb.InvocationRequest(cls_id=cls_id, fn_id=fn_id, payload=payload)
+
+
+def status_name(status: int) -> str:
+    return pb.ResponseStatus.Name(status)
