@@ -10,6 +10,8 @@ let package = Package(
         // The runtime, under a fixed name whatever folder the checkout lives in.
         .package(name: "oaas-swift", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Only to decode an InvocationResponse when `oaas-load --check-payload` asks for it.
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .executableTarget(
@@ -20,6 +22,19 @@ let package = Package(
             ],
             path: "Benchmarks/LoopBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // `oaas-load`: a closed-loop HTTP/2 / gRPC load generator on one event-loop thread,
+        // for calls h2load cannot make (a different request body per call). See
+        // LoadGenerator/OaasLoad.swift; scripts/bench-grpc.sh runs it with LOAD_SCENARIOS.
+        .executableTarget(
+            name: "oaas-load",
+            dependencies: [
+                .product(name: "OaasLoop", package: "oaas-swift"),
+                .product(name: "OaasHTTP2", package: "oaas-swift"),
+                .product(name: "OaasProto", package: "oaas-swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "LoadGenerator"
         ),
     ],
     swiftLanguageModes: [.v6]

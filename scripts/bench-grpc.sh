@@ -8,6 +8,18 @@
 #      QUICK=1 (2 s + 1 s, 2000 calls), SCENARIOS=1x1,16x10,64x100, TARGETS=ours,nghttpd
 #      (TARGETS=nghttpd measures the floor alone), SERVER_CPU=0 CLIENT_CPU=1, STRICT=1 (exit 3
 #      when a target FAILs). Exit 2 if a server fails to start, 1 if the correctness probe fails.
+#      SCENARIOS=none skips the h2load scenarios.
+# oaas-load scenarios (a different object per call, which h2load cannot do): built from
+# benchmarks/LoadGenerator, run when LOAD_SCENARIOS is set (e.g. LOAD_SCENARIOS=16x10,64x100),
+# each against the load server and against nghttpd (`--http-only`, same generator) in this run.
+#      SERVER_CMD='<command>'  the load server: prints `LISTENING <port>` once bound and drains
+#                 on SIGTERM; without it, oaas-grpc-echo. Setting it alone runs
+#                 LOAD_SCENARIOS=16x10,64x100.
+#      LOAD_INVOKE=CLS:FN:PAYLOAD:OBJECTS  (default math.Calculator:add:1:64 with SERVER_CMD,
+#                 else math.Calculator:echo:{"a":1,"b":2}:64, h2load's payload)
+#      LOAD_NGHTTPD_METHOD=POST|GET  (POST: the obj-0 request body to nghttpd's static file)
+#      LOAD_SCENARIOS=none: no oaas-load scenarios even with SERVER_CMD.
+# RESULTS=path writes the report elsewhere than benchmarks/RESULTS.md (e.g. for a trial run).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -23,10 +35,19 @@ TARGETS=${TARGETS:-ours,nghttpd}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 SWIFT=${SWIFT:-swift}
+RESULTS=${RESULTS:-benchmarks/RESULTS.md}
+SERVER_CMD=${SERVER_CMD:-}
+if [ -n "$SERVER_CMD" ]; then
+  LOAD_SCENARIOS=${LOAD_SCENARIOS-16x10,64x100}
+fi
+LOAD_SCENARIOS=${LOAD_SCENARIOS:-}
+if [ "$LOAD_SCENARIOS" = none ]; then LOAD_SCENARIOS=; fi
+LOAD_INVOKE=${LOAD_INVOKE:-}
+LOAD_NGHTTPD_METHOD=${LOAD_NGHTTPD_METHOD:-POST}
 
 # The exact command, as a person would retype it (only the settings that were given).
 command_line="scripts/bench-grpc.sh"
-for var in STRICT SERVER_ARGS CLIENT_CPU SERVER_CPU TARGETS SCENARIOS COUNT_REQUESTS WARMUP DURATION QUICK; do
+for var in RESULTS LOAD_NGHTTPD_METHOD LOAD_INVOKE LOAD_SCENARIOS SERVER_CMD STRICT SERVER_ARGS CLIENT_CPU SERVER_CPU TARGETS SCENARIOS COUNT_REQUESTS WARMUP DURATION QUICK; do
   if value=$(printenv "$var"); then
     command_line="$var=$(printf %q "$value") $command_line"
   fi
@@ -42,11 +63,19 @@ if [ "$SERVER_CPU" -ge "$cpus" ] || [ "$CLIENT_CPU" -ge "$cpus" ] || [ "$SERVER_
 fi
 
 server_bin=
-if [[ ",$TARGETS," == *",ours,"* ]]; then
+if [[ ",$TARGETS," == *",ours,"* ]] || { [ -n "$LOAD_SCENARIOS" ] && [ -z "$SERVER_CMD" ]; }; then
   echo "building oaas-grpc-echo (release)"
   "$SWIFT" build -c release --product oaas-grpc-echo
   server_bin="$("$SWIFT" build -c release --show-bin-path)/oaas-grpc-echo"
   [ -x "$server_bin" ] || { echo "no executable at $server_bin" >&2; exit 2; }
+fi
+
+load_bin=
+if [ -n "$LOAD_SCENARIOS" ]; then
+  echo "building oaas-load (release, benchmarks package)"
+  (cd benchmarks && "$SWIFT" build -c release --product oaas-load)
+  load_bin="$(cd benchmarks && "$SWIFT" build -c release --show-bin-path)/oaas-load"
+  [ -x "$load_bin" ] || { echo "no executable at $load_bin" >&2; exit 2; }
 fi
 
 # Every process the harness starts is listed in $pidfile; whatever is still alive at exit is
@@ -69,13 +98,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-PYTHONDONTWRITEBYTECODE=1 BENCH_PIDFILE="$pidfile" BENCH_SERVER_BIN="$server_bin" python3 benchmarks/grpc/bench.py \
+PYTHONDONTWRITEBYTECODE=1 BENCH_PIDFILE="$pidfile" BENCH_SERVER_BIN="$server_bin" \
+  BENCH_LOAD_BIN="$load_bin" BENCH_LOAD_SERVER_CMD="$SERVER_CMD" python3 benchmarks/grpc/bench.py \
   --repo "$repo" \
   ${SERVER_ARGS:+--server-args "$SERVER_ARGS"} \
+  ${LOAD_SCENARIOS:+--load-scenarios "$LOAD_SCENARIOS"} \
+  ${LOAD_INVOKE:+--load-invoke "$LOAD_INVOKE"} \
+  --load-nghttpd-method "$LOAD_NGHTTPD_METHOD" \
   --targets "$TARGETS" --scenarios "$SCENARIOS" \
   --duration "$DURATION" --warmup "$WARMUP" --count-requests "$COUNT_REQUESTS" \
   --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" \
-  --out benchmarks/RESULTS.md --command-line "$command_line" &
+  --out "$RESULTS" --command-line "$command_line" &
 bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?

@@ -33,6 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grpc_body  # noqa: E402
+import load_report  # noqa: E402
 
 RPC_PATH = "/oprc.OprcFunction/InvokeObj"
 PAYLOAD = b'{"a":1,"b":2}'
@@ -202,6 +203,37 @@ def parse_h2load(text):
     return out
 
 
+def cpu_sample(pid, server):
+    """CPU times at one instant: the load generator `pid`, the server, every core."""
+    try:
+        return {
+            "wall": time.monotonic(),
+            "client": proc_cpu_seconds(pid),
+            "server": server.cpu() if server else None,
+            "cores": core_busy_seconds(),
+        }
+    except OSError:
+        return None
+
+
+def window_cpu(args, a, b, server):
+    """CPU use between two samples: generator and server %, other load on their two CPUs."""
+    out = {}
+    wall = b["wall"] - a["wall"]
+    out["window"] = wall
+    out["client_cpu_pct"] = 100 * (b["client"] - a["client"]) / wall
+    if server:
+        out["server_cpu_s"] = b["server"] - a["server"]
+        out["server_cpu_pct"] = 100 * out["server_cpu_s"] / wall
+    other = {}
+    for cpu, owner in ((args.server_cpu, out.get("server_cpu_s")),
+                       (args.client_cpu, b["client"] - a["client"])):
+        if cpu in a["cores"] and cpu in b["cores"] and owner is not None:
+            other[cpu] = 100 * max(0.0, (b["cores"][cpu] - a["cores"][cpu] - owner)) / wall
+    out["other_load_pct"] = other
+    return out
+
+
 def run_h2load(args, cmd, server, timeout):
     """Runs h2load pinned to the client CPU; samples CPU times at the main phase's edges."""
     full = ["taskset", "-c", str(args.client_cpu)] + cmd
@@ -213,15 +245,9 @@ def run_h2load(args, cmd, server, timeout):
     killer.start()
 
     def sample(label):
-        try:
-            samples[label] = {
-                "wall": time.monotonic(),
-                "client": proc_cpu_seconds(proc.pid),
-                "server": server.cpu() if server else None,
-                "cores": core_busy_seconds(),
-            }
-        except OSError:
-            pass
+        taken = cpu_sample(proc.pid, server)
+        if taken:
+            samples[label] = taken
 
     sample("start")
     for raw in proc.stdout:
@@ -240,24 +266,147 @@ def run_h2load(args, cmd, server, timeout):
                   command=" ".join(shlex.quote(c) for c in full))
     a, b = samples.get("main_start") or samples.get("start"), samples.get("main_end")
     if a and b:
-        wall = b["wall"] - a["wall"]
-        result["window"] = wall
-        result["client_cpu_pct"] = 100 * (b["client"] - a["client"]) / wall
-        if server:
-            result["server_cpu_s"] = b["server"] - a["server"]
-            result["server_cpu_pct"] = 100 * result["server_cpu_s"] / wall
-        other = {}
-        for cpu, owner in ((args.server_cpu, result.get("server_cpu_s")),
-                           (args.client_cpu, b["client"] - a["client"])):
-            if cpu in a["cores"] and cpu in b["cores"] and owner is not None:
-                other[cpu] = 100 * max(0.0, (b["cores"][cpu] - a["cores"][cpu] - owner)) / wall
-        result["other_load_pct"] = other
+        result.update(window_cpu(args, a, b, server))
     return result
 
 
 def h2load_base(args, conns, streams):
     return ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams),
             "-N", f"{args.inactivity_timeout}s"]
+
+
+# --------------------------------------------------------------------------- oaas-load
+
+def run_oaas_load(args, port, conns, streams, request_args, server=None, warmup=0,
+                  duration=None, count=None):
+    """Runs oaas-load pinned to the client CPU against 127.0.0.1:`port` with `conns` x
+    `streams`, for `warmup` + `duration` seconds (or `count` requests, -n), with
+    `request_args` saying what to send (e.g. ["--invoke-obj", ...] or ["--http-only", ...]).
+
+    Returns oaas-load's JSON report (empty if it printed none), plus exit_code, command,
+    killed_after_timeout, the tail of its stderr, and - as run_h2load does at h2load's
+    "Main benchmark duration" lines - the generator's and the server's CPU over the measured
+    window, sampled from /proc at oaas-load's `phase=measuring` / `phase=draining` lines."""
+    full = ["taskset", "-c", str(args.client_cpu), args.load_bin, "--host", "127.0.0.1",
+            "--port", str(port), "-c", str(conns), "-m", str(streams), "--warmup", str(warmup),
+            "--timeout", str(args.inactivity_timeout), "--json"]
+    full += ["-n", str(count)] if count else ["--duration", str(duration)]
+    full += request_args
+    proc = spawn(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    limit = warmup + (duration or 0) + args.inactivity_timeout + 60 + (count or 0) / 1000
+    killer = threading.Timer(limit, proc.kill)
+    killer.daemon = True
+    killer.start()
+    stdout = []
+    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    samples, stderr = {}, []
+    for raw in proc.stderr:
+        line = raw.decode(errors="replace").rstrip("\n")
+        if "phase=measuring" in line:
+            samples["main_start"] = cpu_sample(proc.pid, server)
+        elif "phase=draining" in line:
+            samples["main_end"] = cpu_sample(proc.pid, server)
+        if not line.startswith("t="):  # progress lines are not worth keeping
+            stderr.append(line)
+    code = proc.wait()
+    reader.join(timeout=5)
+    timed_out = not killer.is_alive() and code != 0
+    killer.cancel()
+    text = b"".join(stdout).decode(errors="replace").strip()
+    try:
+        result = json.loads(text.splitlines()[-1]) if text else {}
+    except ValueError:
+        result = {"unparsed_output": text[-2000:]}
+    shown = [os.path.relpath(c, args.repo) if c == args.load_bin else c for c in full]
+    result.update(exit_code=code, killed_after_timeout=timed_out, stderr_tail=stderr[-10:],
+                  command=" ".join(shlex.quote(c) for c in shown))
+    a, b = samples.get("main_start"), samples.get("main_end")
+    if a and b:
+        result.update(window_cpu(args, a, b, server))
+    return result
+
+
+def parse_invoke(spec):
+    """CLS:FN:PAYLOAD:OBJECTS as oaas-load splits it (the payload may contain ':')."""
+    parts = spec.split(":")
+    if len(parts) < 4 or not parts[-1].isdigit():
+        raise ValueError(f"--load-invoke needs CLS:FN:PAYLOAD:OBJECTS, not {spec!r}")
+    return parts[0], parts[1], ":".join(parts[2:-1]), int(parts[-1])
+
+
+def load_request_args(args, target):
+    """What oaas-load sends: InvokeObj calls to the load server, or (http-only) the same-size
+    request body POSTed to nghttpd's static file holding a reply of the load server's size."""
+    if target == "load-server":
+        return ["--path", RPC_PATH, "--invoke-obj", args.load_invoke]
+    extra = ["--http-only", "--method", args.load_nghttpd_method, "--path", "/" + args.load_static_name]
+    if args.load_nghttpd_method == "POST":
+        extra += ["--body-file", args.load_body]
+    return extra
+
+
+def start_load_server(args, workdir, label):
+    """SERVER_CMD when given (it must print `LISTENING <port>`), else oaas-grpc-echo."""
+    if not args.load_server_cmd:
+        return start_ours(args, workdir, label)
+    server = Server("load-server", shlex.split(args.load_server_cmd), args.server_cpu,
+                    os.path.join(workdir, f"load-server-{label}.stderr"))
+    if not server.wait_listening(args.start_timeout):
+        code, _ = server.stop(timeout=5)
+        detail = "; ".join((server.lines + server.stderr_tail())[-10:])
+        raise RuntimeError(f"SERVER_CMD did not print 'LISTENING <port>' within {args.start_timeout:g} s "
+                           f"(exit code {code}); its output: {detail!r}")
+    return server
+
+
+def probe_load_server(args, workdir, docroot):
+    """Before the load scenarios: one call with nghttp, whose reply becomes nghttpd's static
+    file (same DATA size), then every object once or more through oaas-load --check-payload
+    (each reply must be grpc-status 0 and an InvocationResponse with status OKAY)."""
+    problems = []
+    server = start_load_server(args, workdir, "probe")
+    try:
+        url = f"http://127.0.0.1:{server.port}{RPC_PATH}"
+        hdrs = ["-H", "content-type: application/grpc", "-H", "te: trailers"]
+        try:
+            reply = subprocess.run(["nghttp", "-d", args.load_body] + hdrs + [url],
+                                   capture_output=True, timeout=20).stdout
+        except subprocess.TimeoutExpired:
+            reply = b""
+            problems.append("nghttp got no reply within 20 s")
+        with open(os.path.join(docroot, args.load_static_name), "wb") as f:
+            f.write(reply or STATIC_FILE)
+        args.load_static_size = len(reply or STATIC_FILE)
+        n = max(256, 4 * args.load_objects)
+        r = run_oaas_load(args, server.port, 1, 4, load_request_args(args, "load-server") + ["--check-payload"],
+                          server=server, count=n)
+        if r.get("succeeded") != n or r.get("failed"):
+            problems.append(f"oaas-load -n {n} --check-payload: {r.get('succeeded')} succeeded, "
+                            f"{r.get('failed')} failed {r.get('failures')}, exit {r.get('exit_code')}, "
+                            f"connection {r.get('connection')}, stderr {r.get('stderr_tail')}")
+    finally:
+        code, _ = server.stop()
+    if code != 0:
+        problems.append(f"exit code {code} after SIGTERM (expected 0)")
+    return {"problems": problems, "n": n, "result": r, "status_counts": server.status_counts()}
+
+
+def measure_load(args, target, conns, streams, docroot, workdir):
+    """One oaas-load scenario on a fresh server: the load server, or nghttpd (http-only)."""
+    label = f"load-{conns}x{streams}"
+    if target == "load-server":
+        server = start_load_server(args, workdir, label)
+    else:
+        server = start_nghttpd(args, docroot, workdir, label)
+    try:
+        result = run_oaas_load(args, server.port, conns, streams, load_request_args(args, target),
+                               server=server, warmup=args.warmup, duration=args.duration)
+    finally:
+        code, secs = server.stop()
+    result.update(server_exit=code, stop_seconds=secs, status_counts=server.status_counts(),
+                  server_stderr=server.stderr_tail(5), conns=conns, streams=streams)
+    return result
 
 
 # --------------------------------------------------------------------------- servers
@@ -462,7 +611,7 @@ def tool_version(cmd):
         return "unknown"
 
 
-def write_report(args, results, probe_problems, started, out_path):
+def write_report(args, results, probe_problems, started, out_path, load_results=None, load_probe=None):
     mi = machine_info()
     scen = [tuple(map(int, s.split("x"))) for s in args.scenarios]
     L = []
@@ -488,8 +637,9 @@ def write_report(args, results, probe_problems, started, out_path):
         L.append("- Ours: not measured in this run (`TARGETS` without `ours`)")
     static_size = os.path.getsize(args.static_path)
     same = " (our echo reply's bytes, so the same DATA size)" if static_size != len(STATIC_FILE) else ""
-    L.append(f"- nghttpd: `nghttpd --no-tls -d <dir> <port>`, `GET` of a "
-             f"{static_size}-byte static file{same}: the HTTP/2 floor of this machine")
+    if scen:
+        L.append(f"- nghttpd: `nghttpd --no-tls -d <dir> <port>`, `GET` of a "
+                 f"{static_size}-byte static file{same}: the HTTP/2 floor of this machine")
     L.append("")
     if "ours" in args.targets and probe_problems:
         L.append("**Correctness probe FAILED** (one call read with `nghttp -v`): "
@@ -500,6 +650,12 @@ def write_report(args, results, probe_problems, started, out_path):
                  "`grpc-status: 0`, a reply carrying the payload, and the server reported "
                  "`STATUS_COUNTS {\"0\": 2}` for the two probe calls.")
         L.append("")
+
+    if not scen:  # SCENARIOS=none: only the oaas-load scenarios ran
+        L.extend(load_report.load_section(args, load_results or {}, load_probe, results))
+        with open(out_path, "w") as f:
+            f.write("\n".join(L))
+        return []
 
     L.append("| scenario (conns x streams) | ours req/s | nghttpd req/s | ours/nghttpd | "
              "ours mean latency | nghttpd mean latency | latency ratio | ours failed calls | "
@@ -609,7 +765,10 @@ def write_report(args, results, probe_problems, started, out_path):
                      f"{fmt_pct(other.get(args.server_cpu))} / {fmt_pct(other.get(args.client_cpu))} |")
     L.append("")
 
-    L.append("## How the numbers are counted")
+    if args.load_scenarios:
+        L.extend(load_report.load_section(args, load_results or {}, load_probe, results))
+
+    L.append("## How the numbers are counted" + (" (h2load scenarios)" if args.load_scenarios else ""))
     L.append("")
     L.append(f"- **req/s** = calls completed in the measured phase / {args.duration:g} s. For "
              "nghttpd, h2load's `succeeded` (2xx). For ours, h2load's `succeeded` minus any "
@@ -672,9 +831,34 @@ def main():
     p.add_argument("--inactivity-timeout", type=int, default=15)
     p.add_argument("--out", required=True)
     p.add_argument("--command-line", default="scripts/bench-grpc.sh")
+    # oaas-load scenarios (LOAD_SCENARIOS in bench-grpc.sh). The server command comes through
+    # the environment, like the server binary, to keep it off this process's command line.
+    p.add_argument("--load-scenarios", default="")
+    p.add_argument("--load-bin", default=os.environ.get("BENCH_LOAD_BIN"))
+    p.add_argument("--load-server-cmd", default=os.environ.get("BENCH_LOAD_SERVER_CMD", ""))
+    p.add_argument("--load-invoke", default=None,
+                   help="CLS:FN:PAYLOAD:OBJECTS; default math.Calculator:add:1:64 with a server "
+                        "command, else math.Calculator:echo:<h2load's payload>:64 for oaas-grpc-echo")
+    p.add_argument("--load-nghttpd-method", default="POST", choices=["POST", "GET"])
     args = p.parse_args()
     args.targets = [t for t in args.targets.split(",") if t]
-    args.scenarios = [s for s in args.scenarios.split(",") if s]
+    args.scenarios = [s for s in args.scenarios.split(",") if s and s != "none"]
+    args.load_scenarios = [s for s in args.load_scenarios.split(",") if s and s != "none"]
+    if args.load_invoke is None:
+        args.load_invoke = ("math.Calculator:add:1:64" if args.load_server_cmd
+                            else f"math.Calculator:echo:{PAYLOAD.decode()}:64")
+    if args.load_scenarios:
+        try:
+            load_cls, load_fn, load_payload, args.load_objects = parse_invoke(args.load_invoke)
+        except ValueError as e:
+            p.error(str(e))
+        if not args.load_bin:
+            p.error("--load-bin (BENCH_LOAD_BIN) is needed for LOAD_SCENARIOS")
+        if not args.load_server_cmd and not args.server_bin:
+            p.error("LOAD_SCENARIOS without SERVER_CMD run against oaas-grpc-echo: --server-bin is needed")
+    args.load_path_note = RPC_PATH
+    args.load_static_name = "load-reply.bin"
+    args.load_static_size = len(STATIC_FILE)
     if args.duration != int(args.duration) or args.warmup != int(args.warmup):
         p.error("durations are whole seconds")
     args.duration, args.warmup = int(args.duration), int(args.warmup)
@@ -693,6 +877,14 @@ def main():
     args.static_path = os.path.join(docroot, args.static_name)
     with open(args.static_path, "wb") as f:
         f.write(STATIC_FILE)
+    if args.load_scenarios:
+        # The nghttpd runs POST this (the obj-0 call) so the request is the same size.
+        args.load_body = os.path.join(workdir, "load-obj-0.bin")
+        with open(args.load_body, "wb") as f:
+            f.write(grpc_body.grpc_frame(grpc_body.invocation_request(
+                cls_id=load_cls, fn_id=load_fn, payload=load_payload.encode(), object_id_str="obj-0")))
+        with open(os.path.join(docroot, args.load_static_name), "wb") as f:
+            f.write(STATIC_FILE)
 
     def on_signal(signum, _frame):
         cleanup()
@@ -701,6 +893,7 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
 
     results = {}
+    load_results, load_probe = {}, None
     probe_problems = []
     try:
         if "ours" in args.targets:
@@ -734,15 +927,45 @@ def main():
                           f"{cr.get('status_counts')}", flush=True)
                 if "succeeded" not in r:
                     print("   h2load output:\n" + r["output"][-2000:], file=sys.stderr)
+        if args.load_scenarios:
+            print("== oaas-load probe of the load server", flush=True)
+            try:
+                load_probe = probe_load_server(args, workdir, docroot)
+            except RuntimeError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+            print("   " + ("; ".join(load_probe["problems"]) if load_probe["problems"] else "ok"), flush=True)
+        for s in args.load_scenarios:
+            conns, streams = map(int, s.split("x"))
+            targets = ["load-server"] + (["load-nghttpd"] if "nghttpd" in args.targets else [])
+            for target in targets:
+                print(f"== oaas-load {target} {s}: {args.warmup} s warm-up + {args.duration} s", flush=True)
+                try:
+                    r = measure_load(args, target, conns, streams, docroot, workdir)
+                except RuntimeError as e:
+                    print(f"error: {e}", file=sys.stderr)
+                    return 2
+                load_results[(target, s)] = r
+                print(f"   succeeded {r.get('succeeded')}, failed {r.get('failed')} {r.get('failures', '')}, "
+                      f"{r.get('requests_per_second', 0):,.0f} req/s, p50 {load_report._us(load_report._lat(r, 'p50'))}, "
+                      f"p99 {load_report._us(load_report._lat(r, 'p99'))}, oaas-load CPU "
+                      f"{fmt_pct(load_report._self_cpu_pct(r))}, server CPU {fmt_pct(r.get('server_cpu_pct'))}",
+                      flush=True)
+                for problem in load_report.problems_of(r, target):
+                    print(f"   problem: {problem}", file=sys.stderr, flush=True)
         with open(os.path.join(workdir, "raw.json"), "w") as f:
-            json.dump({f"{t} {s}": r for (t, s), r in results.items()}, f, indent=1, default=str)
-        verdicts = write_report(args, results, probe_problems, started, args.out)
+            raw = {f"{t} {s}": r for (t, s), r in results.items()}
+            raw.update({f"{t} {s}": r for (t, s), r in load_results.items()})
+            json.dump(raw, f, indent=1, default=str)
+        verdicts = write_report(args, results, probe_problems, started, args.out, load_results, load_probe)
+        if any(load_report.problems_of(r, t) for (t, _), r in load_results.items()) or (load_probe or {}).get("problems"):
+            verdicts.append(("oaas-load scenarios without problems", "see RESULTS.md", "FAIL"))
     finally:
         cleanup()
-    print(f"\nwrote {args.out} (raw h2load output in {workdir})\n")
+    print(f"\nwrote {args.out} (raw generator output in {workdir})\n")
     with open(args.out) as f:
         print(f.read())
-    if probe_problems:
+    if probe_problems or (load_probe or {}).get("problems"):
         return 1
     if os.environ.get("STRICT") == "1" and any(v == "FAIL" for _, _, v in verdicts):
         return 3

@@ -25,6 +25,9 @@ final class InvocationEngine {
     private let logger: Logger
 
     private var activations: [ObjectIdentity: ObjectActivation] = [:]
+    /// The registry's table as of `servicesGeneration`, read without a lock.
+    private var services: [String: RegisteredService] = [:]
+    private var servicesGeneration = -1
     private var accepting = true
     private var drainWaiters: [() -> Void] = []
     private let inFlight = Atomic<Int>(0)
@@ -51,7 +54,7 @@ final class InvocationEngine {
         guard accepting else {
             return reply(.failure(.systemError, "the runtime is stopping and takes no new calls"))
         }
-        guard let service = registry.lookup(invocation.classID) else {
+        guard let service = lookupService(invocation.classID) else {
             return reply(.failure(.invalidRequest, "cls_id '\(invocation.classID)' not found"))
         }
         guard let method = service.methods[invocation.functionID] else {
@@ -84,20 +87,32 @@ final class InvocationEngine {
         start(call)
     }
 
+    private func lookupService(_ classID: String) -> RegisteredService? {
+        if registry.generation != servicesGeneration {
+            (servicesGeneration, services) = registry.snapshot()
+        }
+        return services[classID]
+    }
+
     /// Starts a call whose object (if any) is idle.
     private func start(_ call: PendingCall) {
         inFlight.add(1, ordering: .relaxed)
         run(call, activation: nil)
     }
 
-    /// Runs `call` inline when nothing in it can suspend, else as a task holding its object's
-    /// activation so later calls of the object wait their turn.
+    /// Whether `call` can run start to finish without suspending.
+    private func runsInline(_ call: PendingCall) -> Bool {
+        strategy == .inline && !call.method.isAsync && (call.identity == nil || immediateStore != nil)
+    }
+
+    /// Runs `call` inline when nothing in it can suspend (`activation` is then `nil`: an idle
+    /// object needs none), else as a task holding its object's activation so later calls of
+    /// the object wait their turn.
     private func run(_ call: PendingCall, activation: ObjectActivation?) {
-        if strategy == .inline, !call.method.isAsync, call.identity == nil || immediateStore != nil {
+        if runsInline(call) {
+            assert(activation == nil)
             let started = ContinuousClock.now
-            let response = runInline(call)
-            finish(call, response, started: started)
-            if let activation, let identity = call.identity { next(for: identity, activation) }
+            finish(call, runInline(call), started: started)
             return
         }
         var ownActivation = activation
@@ -125,7 +140,7 @@ final class InvocationEngine {
         activation.runningTask = nil
         // Inline calls finish inside `run`, so keep taking them here until one suspends.
         while let call = activation.dequeue() {
-            if strategy == .inline, !call.method.isAsync, immediateStore != nil {
+            if runsInline(call) {
                 let started = ContinuousClock.now
                 finish(call, runInline(call), started: started)
                 continue

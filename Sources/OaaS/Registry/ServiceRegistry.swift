@@ -1,8 +1,21 @@
 import OaasLoop
+import Synchronization
 
 /// The registered services by class id. Any thread: lookups take a lock for a dictionary read.
+///
+/// Engines keep their own copy of the table and refresh it when ``generation`` moves, so the
+/// per-call lookup takes no lock.
 final class ServiceRegistry: Sendable {
     private let services = LockedValue<[String: RegisteredService]>([:])
+    private let changes = Atomic<Int>(0)
+
+    /// Bumped by every change; a copy taken at generation *g* is current while it stays *g*.
+    var generation: Int { changes.load(ordering: .acquiring) }
+
+    /// The table and the generation it belongs to.
+    func snapshot() -> (generation: Int, services: [String: RegisteredService]) {
+        services.withLock { (changes.load(ordering: .relaxed), $0) }
+    }
 
     /// Registers `type`, replacing a service registered under the same class id (as the
     /// Python SDK lets a later registration win).
@@ -12,7 +25,10 @@ final class ServiceRegistry: Sendable {
         let definition = Service.serviceDefinition
         try Self.validate(definition, type: String(describing: type))
         let service = RegisteredService(type)
-        services.withLock { $0[service.classID] = service }
+        services.withLock { table in
+            table[service.classID] = service
+            changes.add(1, ordering: .releasing)
+        }
         return service
     }
 
@@ -31,7 +47,12 @@ final class ServiceRegistry: Sendable {
 
     var count: Int { services.withLock { $0.count } }
 
-    func removeAll() { services.withLock { $0.removeAll() } }
+    func removeAll() {
+        services.withLock { table in
+            table.removeAll()
+            changes.add(1, ordering: .releasing)
+        }
+    }
 
     private static func validate<Service>(_ definition: ServiceDefinition<Service>, type: String) throws(RegistrationError) {
         func check(_ value: String, _ what: String) throws(RegistrationError) {
