@@ -9,11 +9,42 @@ enum PythonFloatFormatter {
     /// Longest possible output, `-2.2250738585072014e-308`, is 24 bytes; leave headroom.
     static let maximumLength = 32
 
+    /// Writes `whole` followed by ".0".
+    private static func writeWhole(_ whole: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        if whole < 0 {
+            out[n] = UInt8(ascii: "-")
+            n += 1
+        }
+        var magnitude = whole.magnitude
+        var reversed: (UInt64, UInt64) = (0, 0)  // room for 16 digits
+        let length = withUnsafeMutableBytes(of: &reversed) { scratch -> Int in
+            var length = 0
+            repeat {
+                scratch[length] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                length += 1
+            } while magnitude > 0
+            for index in 0..<length { out[n + index] = scratch[length - 1 - index] }
+            return length
+        }
+        n += length
+        out[n] = UInt8(ascii: ".")
+        out[n + 1] = UInt8(ascii: "0")
+        return n + 2
+    }
+
     /// Writes the repr of `value` at `out` (which holds `maximumLength` bytes); returns the length.
     static func write(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
         if value.isNaN { return copy("NaN", to: out) }
         if value.isInfinite { return copy(value < 0 ? "-Infinity" : "Infinity", to: out) }
         if value == 0 { return copy(value.sign == .minus ? "-0.0" : "0.0", to: out) }
+        // Whole numbers below 1e16 (counters, sums of whole amounts: the common case) print as
+        // their integer digits plus ".0", which is what repr gives them; this skips the
+        // shortest-digits search, the dearest part of printing a double.
+        if value.magnitude < 1e16, value == value.rounded(.towardZero) {
+            return writeWhole(Int64(value), to: out)
+        }
 
         // Shortest round-trip digits from the standard library, captured without allocating.
         var sink = DigitSink()

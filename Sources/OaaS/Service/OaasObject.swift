@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The base class of every OaaS object: subclass it, declare persisted `var`s with default
 /// values, and mark the class `@Service` (or conform it to ``OaasService`` by hand).
 ///
@@ -28,26 +34,43 @@ public struct ObjectIdentity: Hashable, Sendable, CustomStringConvertible {
     /// The object's id: any non-empty string (numeric ids are their decimal form).
     public let objectID: String
 
+    /// The identity's hash, computed once: a call looks its object up several times (queue,
+    /// store load, store commit), and hashing the id's bytes each time was a visible share of a
+    /// request.
+    private let bytesHash: Int
+
     /// Makes an identity. Any thread.
     public init(classID: String, partitionID: UInt32, objectID: String) {
         self.classID = classID
         self.partitionID = partitionID
         self.objectID = objectID
+        var hasher = Hasher()
+        hasher.combine(partitionID)
+        Self.combineBytes(of: objectID, into: &hasher)
+        Self.combineBytes(of: classID, into: &hasher)
+        bytesHash = hasher.finalize()
     }
 
     /// `math.Calculator/0/7`: class, partition, object, as in the platform's keys.
     public var description: String { "\(classID)/\(partitionID)/\(objectID)" }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.partitionID == rhs.partitionID
-            && lhs.objectID.utf8.elementsEqual(rhs.objectID.utf8)
-            && lhs.classID.utf8.elementsEqual(rhs.classID.utf8)
+        lhs.bytesHash == rhs.bytesHash && lhs.partitionID == rhs.partitionID && sameBytes(lhs.objectID, rhs.objectID) && sameBytes(lhs.classID, rhs.classID)
+    }
+
+    /// Byte equality of two strings' UTF-8 forms, by `memcmp` when both are contiguous (native
+    /// strings always are): the generic `elementsEqual` walks the views byte by byte.
+    private static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        let compared: Bool? = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                left.count == right.count && (left.count == 0 || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+            }
+        } ?? nil
+        return compared ?? lhs.utf8.elementsEqual(rhs.utf8)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(partitionID)
-        Self.combineBytes(of: objectID, into: &hasher)
-        Self.combineBytes(of: classID, into: &hasher)
+        hasher.combine(bytesHash)
     }
 
     private static func combineBytes(of text: String, into hasher: inout Hasher) {
