@@ -18,6 +18,15 @@ struct Invocation {
     let objectID: String?
     let payload: Data
 
+    init(kind: Kind, classID: String, functionID: String, partitionID: UInt32, objectID: String?, payload: Data) {
+        self.kind = kind
+        self.classID = classID
+        self.functionID = functionID
+        self.partitionID = partitionID
+        self.objectID = objectID
+        self.payload = payload
+    }
+
     init(_ request: Oprc_InvocationRequest) {
         kind = .function
         classID = request.clsID

@@ -188,7 +188,7 @@ public final class Oaas: @unchecked Sendable {
                         settings.drainGracePeriod = config.drainTimeout
                         settings.goAwayNoticeDelay = config.goAwayNotice
                         let server = GRPCServer(loop: serverLoop, configuration: settings)
-                        OprcFunctionRoutes.register(on: server, handler: handler)
+                        OprcFunctionRoutes.register(on: server, engine: engine)
                         server.enableHealthService()
                         server.enableReflection()
                         try server.start()

@@ -10,29 +10,35 @@ enum OprcFunctionRoutes {
     static let invokeFunctionPath = "/oprc.OprcFunction/InvokeFn"
     static let invokeObjectPath = "/oprc.OprcFunction/InvokeObj"
 
-    /// Registers both methods. Loop thread only.
-    static func register(on server: GRPCServer, handler: any InvocationHandler) {
+    /// Registers both methods, answered by `engine` (the engine of the server's handler).
+    /// Loop thread only.
+    static func register(on server: GRPCServer, engine: InvocationEngine) {
         server.register(invokeFunctionPath, .unary { call, message in
-            let request: Oprc_InvocationRequest
+            let invocation: Invocation
             do {
-                request = try Oprc_InvocationRequest(serializedBytes: message)
+                invocation = try message.withUnsafeBytes { bytes throws(OprcWire.Malformed) in try OprcWire.functionInvocation(bytes) }
             } catch {
                 return call.fail(GRPCStatus(.internal, "the request is not a valid oprc.InvocationRequest: \(error)"))
             }
-            handler.invokeFunction(request) { response in respond(call, response) }
+            engine.invoke(invocation) { response in respond(call, response) }
         })
         server.register(invokeObjectPath, .unary { call, message in
-            let request: Oprc_ObjectInvocationRequest
+            let invocation: Invocation
             do {
-                request = try Oprc_ObjectInvocationRequest(serializedBytes: message)
+                invocation = try message.withUnsafeBytes { bytes throws(OprcWire.Malformed) in try OprcWire.objectInvocation(bytes) }
             } catch {
                 return call.fail(GRPCStatus(.internal, "the request is not a valid oprc.ObjectInvocationRequest: \(error)"))
             }
-            handler.invokeObject(request) { response in respond(call, response) }
+            engine.invoke(invocation) { response in respond(call, response) }
         })
     }
 
     private static func respond(_ call: GRPCServerCall, _ response: Oprc_InvocationResponse) {
+        // The engine's responses carry only a payload and a status, which OprcWire writes
+        // directly; anything richer goes through SwiftProtobuf.
+        if response.headers.isEmpty, response.invocationID.isEmpty, response.unknownFields.data.isEmpty {
+            return OprcWire.withResponse(status: response.status, payload: response.payload) { call.respond(bytes: $0) }
+        }
         do {
             let bytes: [UInt8] = try response.serializedBytes()
             call.respond(bytes)
