@@ -12,8 +12,8 @@ case "$target" in
   build) ;;
   test) need+=(nghttp2-client python3-venv) ;;
   # The benchmarks: h2load and nghttp (nghttp2-client), nghttpd (nghttp2-server), taskset
-  # (util-linux), python3 for the harness.
-  bench) need+=(nghttp2-client nghttp2-server util-linux python3) ;;
+  # (util-linux), python3 for the harness, jemalloc for the oaas-load generator.
+  bench) need+=(nghttp2-client nghttp2-server util-linux python3 libjemalloc-dev) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

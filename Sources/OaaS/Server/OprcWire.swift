@@ -106,8 +106,11 @@ enum OprcWire {
         }
 
         mutating func string(field: String) throws(Malformed) -> String {
-            let raw = try lengthDelimited()
-            guard let text = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) else {
+            let raw = try lengthDelimited().bindMemory(to: UInt8.self)
+            // Ids and names are nearly always ASCII, which `String(decoding:)` takes without a
+            // validation pass of its own; `String(validating:)` costs several times more.
+            if raw.allSatisfy({ $0 < 0x80 }) { return String(decoding: raw, as: UTF8.self) }
+            guard let text = String(validating: raw, as: UTF8.self) else {
                 throw Malformed(description: "\(field) is not valid UTF-8")
             }
             return text
