@@ -261,19 +261,20 @@ def test_canonically_equivalent_object_ids_are_distinct_objects(demo_stub):
 # 7: concurrent calls on one object.
 
 
-def test_200_concurrent_adds_on_one_object(demo_stub):
-    oid = "concurrent-200"
-    # One call first, so the client knows the server's SETTINGS before opening 200 streams.
+def test_1000_concurrent_adds_on_one_object(demo_stub):
+    oid = "concurrent-1000"
+    # One call first, so the client knows the server's SETTINGS before opening its streams
+    # (grpcio queues what exceeds the server's 100 concurrent streams).
     assert current(demo_stub, oid) == 0
     futures = [
-        demo_stub.InvokeObj.future(d.obj_request(CALC, "add", b"1", oid), timeout=15.0) for _ in range(200)
+        demo_stub.InvokeObj.future(d.obj_request(CALC, "add", b"1", oid), timeout=15.0) for _ in range(1000)
     ]
     values = []
     for f in futures:
         values.append(ok_json(f.result(timeout=20.0)))
     # Calls of one object run one at a time: every call saw a different result.
-    assert sorted(values) == list(range(1, 201))
-    assert current(demo_stub, oid) == 200
+    assert sorted(values) == list(range(1, 1001))
+    assert current(demo_stub, oid) == 1000
 
 
 # ---------------------------------------------------------------------------------------------
