@@ -14,6 +14,12 @@ server, so the server's STATUS_COUNTS cover that scenario alone:
 h2load judges a reply by its HTTP status only (a gRPC error is an HTTP 200 with grpc-status in
 the trailers, which h2load never reads), so every call is cross-checked against the server's own
 per-grpc-status counts; see the notes written into RESULTS.md.
+
+oaas-load scenarios (--load-scenarios, LOAD_SCENARIOS in bench-grpc.sh): our own generator
+(benchmarks/LoadGenerator), which rotates pre-encoded InvokeObj bodies over many objects and
+reads every grpc-status itself. Each scenario runs it against the load server (SERVER_CMD, else
+oaas-grpc-echo) and against nghttpd in --http-only mode, so the ratio uses one generator; see
+run_oaas_load and load_report.py.
 """
 import argparse
 import datetime
