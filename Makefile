@@ -3,6 +3,7 @@
 #   make test   installs what the tests need, then runs the whole suite
 #   make test-sanitizers   runs the Swift suite under ThreadSanitizer and AddressSanitizer
 #   make bench-loop   runs the event-loop micro-benchmarks (release build)
+#   make bench-grpc   runs the gRPC load benchmarks beside nghttpd (release build)
 
 SWIFT ?= swift
 
@@ -37,8 +38,11 @@ test-sanitizers: deps-build
 bench-loop: deps-bench
 	scripts/bench-loop.sh
 
+# h2load scenarios on the echo server, and oaas-load scenarios (InvokeObj math.Calculator/add
+# over 64 objects) on the demo's services; each beside nghttpd in the same run.
 bench-grpc: deps-bench
-	SWIFT="$(SWIFT)" scripts/bench-grpc.sh
+	$(SWIFT) build -c release --product demo
+	SWIFT="$(SWIFT)" SERVER_CMD="$$($(SWIFT) build -c release --show-bin-path)/demo serve --port 0" scripts/bench-grpc.sh
 
 clean:
 	rm -rf .build benchmarks/.build
