@@ -265,27 +265,33 @@ final class InvocationEngine {
 
     // MARK: Draining
 
-    /// Stops taking calls and calls `completion` once every accepted call is answered, or when
-    /// `timeout` passes. At the timeout, calls still waiting for their object are answered
-    /// `SYSTEM_ERROR` and running tasks are cancelled. - Parameter completion: gets the number
-    /// of calls still unanswered. Loop thread only.
+    /// Stops taking calls and calls `completion` once every accepted call is answered.
+    ///
+    /// At `timeout`, calls still waiting for their object are answered `SYSTEM_ERROR` and
+    /// running tasks are cancelled; calls already running are then given up to `timeout` again
+    /// to end (a method cannot be stopped from outside), after which `completion` runs anyway.
+    /// - Parameter completion: gets the number of calls still running, 0 when all ended; a
+    ///   caller that owns the loop must not end it while calls run on it.
+    /// Loop thread only.
     func drain(timeout: Duration, completion: @escaping (Int) -> Void) {
         assert(loop.inLoop)
         accepting = false
         guard inFlightCount > 0 else { return completion(0) }
         var done = false
-        let timer = loop.schedule(after: timeout) { [self] in
+        var timers: [LoopTimer] = []
+        func report(_ running: Int) {
             guard !done else { return }
             done = true
+            for timer in timers { timer.close() }
+            completion(running)
+        }
+        drainWaiters.append { report(0) }
+        timers.append(loop.schedule(after: timeout) { [self] in
             abandonWaitingCalls()
-            completion(inFlightCount)
-        }
-        drainWaiters.append {
-            guard !done else { return }
-            done = true
-            timer.close()
-            completion(0)
-        }
+            guard inFlightCount > 0 else { return }
+            logger.warning("\(inFlightCount) calls still running at the drain deadline; they were cancelled and get \(timeout) more to end")
+            timers.append(loop.schedule(after: max(timeout, .seconds(1))) { [self] in report(inFlightCount) })
+        })
     }
 
     private func abandonWaitingCalls() {

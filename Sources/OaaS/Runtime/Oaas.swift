@@ -224,8 +224,21 @@ public final class Oaas: @unchecked Sendable {
             finishStop(server, unanswered: 0)
             throw ServerError(.stopFailed(cause: "\(error)"))
         }
-        if server.ownsLoop { _ = server.loop.shutdown(gracePeriod: .seconds(1)) }
+        if server.ownsLoop {
+            if remaining == 0 {
+                _ = server.loop.shutdown(gracePeriod: .seconds(1))
+            } else {
+                abandon(server.loop, running: remaining)
+            }
+        }
         finishStop(server, unanswered: remaining)
+    }
+
+    /// A loop with calls still running on it cannot end (their tasks would resume on a loop
+    /// that is gone): it is left to finish them, and stops itself once they end.
+    private func abandon(_ loop: EventLoop, running: Int) {
+        logger.error("\(running) calls were still running after the drain; the server's loop stays up until they end")
+        try? loop.execute { loop.stop(gracePeriod: .seconds(1)) }
     }
 
     /// Stops the server gracefully, suspending instead of blocking; see ``stopServer()``.
@@ -243,10 +256,14 @@ public final class Oaas: @unchecked Sendable {
             }
         }
         if server.ownsLoop {
-            server.loop.stop(gracePeriod: .seconds(1))
-            _ = await server.loop.terminated()
-            // The loop has finished; joining only reaps its thread, which is exiting.
-            server.loop.join()
+            if remaining == 0 {
+                server.loop.stop(gracePeriod: .seconds(1))
+                _ = await server.loop.terminated()
+                // The loop has finished; joining only reaps its thread, which is exiting.
+                server.loop.join()
+            } else {
+                abandon(server.loop, running: remaining)
+            }
         }
         finishStop(server, unanswered: remaining)
     }
@@ -268,11 +285,7 @@ public final class Oaas: @unchecked Sendable {
 
     private func finishStop(_ server: RunningServer, unanswered: Int) {
         state.withLock { $0.lifecycle = .stopped }
-        if unanswered > 0 {
-            logger.warning("gRPC server stopped with \(unanswered) calls unanswered at the drain deadline")
-        } else {
-            logger.info("gRPC server stopped")
-        }
+        logger.info("gRPC server stopped")
     }
 
     /// Stops the server if it runs, then starts it (the design's `restart_server`).

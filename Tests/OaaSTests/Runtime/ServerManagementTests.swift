@@ -135,6 +135,31 @@ struct ServerManagementTests {
         await client.close()
     }
 
+    @Test("at the drain deadline, calls still waiting for their object fail with SYSTEM_ERROR; the running one finishes and commits")
+    func drainDeadline() async throws {
+        let runtime = try makeRuntime(drain: .milliseconds(150))
+        try runtime.startServer(port: 0, asyncMode: true)
+        let calls = Task {
+            try await withThrowingTaskGroup(of: Oprc_InvocationResponse.self) { group in
+                // One call in flight for 400 ms, two queued behind it on the same object.
+                for _ in 0..<3 { group.addTask { try await runtime.counter("slow", "nap", "400") } }
+                return try await group.reduce(into: [Oprc_InvocationResponse]()) { $0.append($1) }
+            }
+        }
+        while runtime.serverInfo.callsInFlight < 3 { try await Task.sleep(for: .milliseconds(1)) }
+        let started = ContinuousClock.now
+        try await runtime.stopServer()
+        // stopServer waited for the running call, well past the 170 ms deadline.
+        #expect(ContinuousClock.now - started > .milliseconds(250))
+        let responses = try await calls.value
+        let abandoned = responses.filter { $0.status == .systemError }
+        #expect(abandoned.count == 2)
+        #expect(abandoned.allSatisfy { $0.payload.text.contains("stopped before this call could run") })
+        #expect(responses.filter { $0.status == .okay }.map(\.payload.text) == ["1"])
+        let stored = try await runtime.store.load(ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "slow"))
+        #expect(stored?.entries["0"]?.text == "1")
+    }
+
     @Test("stopServer on the server's own loop thread refuses instead of deadlocking")
     func stopOnLoopThread() async throws {
         let runtime = try makeRuntime()

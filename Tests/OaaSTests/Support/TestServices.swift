@@ -43,6 +43,13 @@ final class Counter: OaasObject, OaasService {
             counter.count = before + value
             return counter.count
         }
+        definition = definition.method("nap") { (counter: Counter, milliseconds: Int) async -> Int in
+            // Sleeps through cancellation on purpose: a method that ignores it.
+            let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+            while ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+            counter.count += 1
+            return counter.count
+        }
         definition = definition.method("append") { (counter: Counter, text: String) async throws -> String in
             let before = counter.label
             try await Task.sleep(for: .milliseconds(1))
