@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "oaas-grpc-echo", targets: ["oaas-grpc-echo"]),
         .library(name: "OaasProto", targets: ["OaasProto"]),
         .library(name: "OaaS", targets: ["OaaS"]),
+        .library(name: "OaasBus", targets: ["OaasBus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -57,6 +58,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Agent messaging. So far: the platform's invocation keys and their NATS subject rule.
+        .target(name: "OaasBus"),
+        .testTarget(name: "OaasBusTests", dependencies: ["OaasBus"]),
         // `@Service` and `@Method`: they expand into calls of OaaS's plain registration API.
         .macro(
             name: "OaasMacros",
