@@ -13,8 +13,12 @@ enum ServeCommand {
         // Signals are caught before the port is announced: a supervisor may send SIGTERM as
         // soon as it reads the LISTENING line, and that must already mean a graceful stop.
         let stopSignal = StopSignal()
+        guard !oaas.config.mockMode else {
+            say("demo serve hosts a gRPC server, and in mock mode (MOCK_MODE) nothing listens; unset MOCK_MODE")
+            exit(2)
+        }
         try oaas.startServer(port: port)
-        let bound = oaas.serverInfo.port!
+        let bound = oaas.serverInfo.port ?? port
         say("LISTENING \(bound)")
         say("serving \(oaas.registeredServices.joined(separator: ", ")) on port \(bound) (Ctrl-C to stop)")
         stopSignal.wait()

@@ -10,11 +10,12 @@ enum ServerOnlyExample {
         try registerDemoServices()
         // Port 0 picks a free port, so the demo never collides with something on 8080.
         try oaas.startServer(port: 0)
-        let port = oaas.serverInfo.port!
-        say("Server running: \(oaas.isServerRunning) on port \(port)")
+        // In mock mode (MOCK_MODE=1) nothing listens: the calls run in-process instead.
+        let port = oaas.serverInfo.port
+        say("Server running: \(oaas.isServerRunning) \(port.map { "on port \($0)" } ?? "in mock mode (in-process calls)")")
         say("Services: \(oaas.registeredServices.joined(separator: ", "))")
 
-        let client = try OaasClient(port: port)
+        let client = try port.map { try OaasClient(port: $0) }
         let calls: [(String, String, String, String)] = [
             ("math.Calculator", "7", "add", "5"),
             ("math.Calculator", "7", "add", "2.5"),
@@ -28,12 +29,16 @@ enum ServerOnlyExample {
             ("math.Nope", "7", "add", "1"),
         ]
         for (classID, object, function, payload) in calls {
-            let response = try await client.invoke(classID, objectID: object, function: function,
-                                                   payload: Array(payload.utf8))
+            let bytes = Array(payload.utf8)
+            let response = if let client {
+                try await client.invoke(classID, objectID: object, function: function, payload: bytes)
+            } else {
+                try await oaas.invoke(classID, objectID: object, function: function, payload: bytes)
+            }
             let text = String(decoding: response.payload, as: UTF8.self)
             say("  \(classID)[\(object)].\(function)(\(payload)) -> \(response.status) \(text)")
         }
-        await client.close()
+        await client?.close()
 
         let info = oaas.serverInfo
         say("Server info: running=\(info.running) port=\(info.port.map(String.init) ?? "-") asyncMode=\(info.asyncMode.map { "\($0)" } ?? "-") mockMode=\(info.mockMode) registeredServices=\(info.registeredServices) uptime=\(info.uptime.map { "\($0)" } ?? "-") callsInFlight=\(info.callsInFlight)")

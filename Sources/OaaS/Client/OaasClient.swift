@@ -17,7 +17,8 @@ public final class OaasClient: @unchecked Sendable {
     /// Makes a client for the server at `host:port` (an IP literal or `localhost`).
     /// - Parameter loop: the loop to run on; `nil` starts one for the client.
     /// - Throws: `LoopError` when the loop cannot start or the address is invalid.
-    /// Any thread but `loop`'s, when one is given and not yet running.
+    /// Any thread; with a caller's loop, that loop must be running (or this be its thread).
+    /// Call ``close()`` when done: it ends the connection and the client's own loop.
     public init(host: String = "127.0.0.1", port: Int, loop: EventLoop? = nil) throws {
         let clientLoop = try loop ?? EventLoop.startOwned(name: "oaas-client")
         self.loop = clientLoop

@@ -70,6 +70,12 @@ public struct OaasConfig: Sendable {
         if !(0...65535).contains(self.serverPort) {
             throw ConfigurationError(setting: "serverPort", value: String(self.serverPort), expected: "a port 0...65535")
         }
+        if self.drainTimeout < .zero || self.drainTimeout > .seconds(3600) {
+            throw ConfigurationError(setting: "drainTimeout", value: "\(self.drainTimeout)", expected: "0 s to 1 hour")
+        }
+        if self.goAwayNotice < .zero || self.goAwayNotice > .seconds(60) {
+            throw ConfigurationError(setting: "goAwayNotice", value: "\(self.goAwayNotice)", expected: "0 s to 60 s")
+        }
         if self.maxPendingCallsPerObject < 0 {
             throw ConfigurationError(setting: "maxPendingCallsPerObject", value: String(self.maxPendingCallsPerObject),
                                      expected: "0 or more")

@@ -30,6 +30,7 @@ final class InvocationEngine {
     private var servicesGeneration = -1
     private var accepting = true
     private var drainWaiters: [() -> Void] = []
+    private var deadlineTimer: LoopTimer?
     private let inFlight = Atomic<Int>(0)
 
     init(loop: EventLoop, strategy: Strategy, registry: ServiceRegistry, store: any ObjectStore,
@@ -50,15 +51,20 @@ final class InvocationEngine {
 
     /// Runs `invocation` and calls `reply` once, on the loop thread, with its response.
     func invoke(_ invocation: Invocation, reply: @escaping (Oprc_InvocationResponse) -> Void) {
+        invoke(invocation, replyTo: ClosureReply(reply))
+    }
+
+    /// Runs `invocation` and delivers its response to `reply` once, on the loop thread.
+    func invoke(_ invocation: Invocation, replyTo reply: any InvocationReply) {
         assert(loop.inLoop)
         guard accepting else {
-            return reply(.failure(.systemError, "the runtime is stopping and takes no new calls"))
+            return reply.deliver(.failure(.systemError, "the runtime is stopping and takes no new calls"))
         }
         guard let service = lookupService(invocation.classID) else {
-            return reply(.failure(.invalidRequest, "cls_id '\(invocation.classID)' not found"))
+            return reply.deliver(.failure(.invalidRequest, "cls_id '\(invocation.classID)' not found"))
         }
         guard let method = service.methods[invocation.functionID] else {
-            return reply(.failure(.invalidRequest, "fn_id '\(invocation.functionID)' not found"))
+            return reply.deliver(.failure(.invalidRequest, "fn_id '\(invocation.functionID)' not found"))
         }
         if logger.logLevel <= .trace {
             logger.trace("invoke", metadata: ["cls": "\(invocation.classID)", "fn": "\(invocation.functionID)",
@@ -70,14 +76,14 @@ final class InvocationEngine {
             return start(PendingCall(service: service, method: method, invocation: invocation, identity: nil, reply: reply))
         }
         if let problem = Invocation.problem(withObjectID: invocation.objectID) {
-            return reply(.failure(.invalidRequest, problem))
+            return reply.deliver(.failure(.invalidRequest, problem))
         }
         let identity = ObjectIdentity(classID: invocation.classID, partitionID: invocation.partitionID,
                                       objectID: invocation.objectID!)
         let call = PendingCall(service: service, method: method, invocation: invocation, identity: identity, reply: reply)
         if let activation = activations[identity] {
             guard activation.waitingCount < maxPendingPerObject else {
-                return reply(.failure(.systemError,
+                return reply.deliver(.failure(.systemError,
                                       "object \(identity) is overloaded: \(activation.waitingCount) calls are already waiting for it (limit \(maxPendingPerObject))"))
             }
             inFlight.add(1, ordering: .relaxed)
@@ -140,6 +146,11 @@ final class InvocationEngine {
         activation.runningTask = nil
         // Inline calls finish inside `run`, so keep taking them here until one suspends.
         while let call = activation.dequeue() {
+            if call.reply.isAbandoned {
+                // Its caller has gone; running it would change state nobody asked for anymore.
+                finish(call, .failure(.systemError, "the caller gave up before the call ran"), started: .now)
+                continue
+            }
             if runsInline(call) {
                 let started = ContinuousClock.now
                 finish(call, runInline(call), started: started)
@@ -153,7 +164,7 @@ final class InvocationEngine {
     private func finish(_ call: PendingCall, _ response: Oprc_InvocationResponse, started: ContinuousClock.Instant) {
         assert(loop.inLoop)
         call.method.metrics.record(ContinuousClock.now - started, succeeded: response.status == .okay)
-        call.reply(response)
+        call.reply.deliver(response)
         if inFlight.subtract(1, ordering: .relaxed).newValue == 0, !drainWaiters.isEmpty {
             let waiters = drainWaiters
             drainWaiters = []
@@ -168,11 +179,13 @@ final class InvocationEngine {
         guard case .sync(let body) = call.method.body else { preconditionFailure("async method run inline") }
         let object = call.service.makeObject()
         var loaded: StoredObject?
+        var baseline: ObjectEntries = [:]
         if let identity = call.identity {
             object.identity = identity
             do {
                 loaded = try immediateStore!.loadNow(identity)
                 if let loaded { try call.service.loadState(object, loaded.entries) }
+                baseline = try self.baseline(call, object, loaded)
             } catch {
                 return loadFailure(error, identity)
             }
@@ -185,7 +198,7 @@ final class InvocationEngine {
         }
         if let identity = call.identity {
             do {
-                if let entries = try changedEntries(call, object, loaded) {
+                if let entries = try changedEntries(call, object, loaded, baseline: baseline) {
                     _ = try immediateStore!.commitNow(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
                 }
             } catch {
@@ -199,11 +212,13 @@ final class InvocationEngine {
     private func runSuspending(_ call: PendingCall) async -> Oprc_InvocationResponse {
         let object = call.service.makeObject()
         var loaded: StoredObject?
+        var baseline: ObjectEntries = [:]
         if let identity = call.identity {
             object.identity = identity
             do {
                 loaded = try await store.load(identity)
                 if let loaded { try call.service.loadState(object, loaded.entries) }
+                baseline = try self.baseline(call, object, loaded)
             } catch {
                 return loadFailure(error, identity)
             }
@@ -219,7 +234,7 @@ final class InvocationEngine {
         }
         if let identity = call.identity {
             do {
-                if let entries = try changedEntries(call, object, loaded) {
+                if let entries = try changedEntries(call, object, loaded, baseline: baseline) {
                     _ = try await store.commit(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
                 }
             } catch {
@@ -231,15 +246,23 @@ final class InvocationEngine {
 
     /// The entries to commit, or `nil` when the method changed nothing (then nothing is
     /// written, and an object that did not exist still does not).
-    private func changedEntries(_ call: PendingCall, _ object: OaasObject, _ loaded: StoredObject?) throws -> ObjectEntries? {
-        let before = loaded?.entries ?? [:]
+    private func changedEntries(_ call: PendingCall, _ object: OaasObject, _ loaded: StoredObject?,
+                                baseline: ObjectEntries) throws -> ObjectEntries? {
         let after: ObjectEntries
         do {
-            after = try call.service.saveState(object, before)
+            after = try call.service.saveState(object, loaded?.entries ?? [:])
         } catch {
             throw StateSaveFailure(error: error)
         }
-        return after == before ? nil : after
+        return after == baseline ? nil : after
+    }
+
+    /// What "unchanged" means for this call: the stored entries, or, for an object that does
+    /// not exist yet, the entries of a fresh instance's defaults (so a call that changes
+    /// nothing does not create the object).
+    private func baseline(_ call: PendingCall, _ object: OaasObject, _ loaded: StoredObject?) throws -> ObjectEntries {
+        if let loaded, !loaded.entries.isEmpty { return loaded.entries }
+        return try call.service.saveState(object, loaded?.entries ?? [:])
     }
 
     private func loadFailure(_ error: any Error, _ identity: ObjectIdentity) -> Oprc_InvocationResponse {
@@ -265,33 +288,52 @@ final class InvocationEngine {
 
     // MARK: Draining
 
-    /// Stops taking calls and calls `completion` once every accepted call is answered.
-    ///
-    /// At `timeout`, calls still waiting for their object are answered `SYSTEM_ERROR` and
-    /// running tasks are cancelled; calls already running are then given up to `timeout` again
-    /// to end (a method cannot be stopped from outside), after which `completion` runs anyway.
-    /// - Parameter completion: gets the number of calls still running, 0 when all ended; a
-    ///   caller that owns the loop must not end it while calls run on it.
+    /// Starts the clock of a stop: at `deadline`, calls still waiting for their object are
+    /// answered `SYSTEM_ERROR` and running tasks are cancelled. Calls are still accepted until
+    /// ``drain(grace:completion:)`` (the gRPC drain admits calls already on the wire).
     /// Loop thread only.
-    func drain(timeout: Duration, completion: @escaping (Int) -> Void) {
+    func beginStop(deadline: Duration) {
+        assert(loop.inLoop)
+        deadlineTimer?.close()
+        deadlineTimer = loop.schedule(after: deadline) { [self] in
+            deadlineTimer = nil
+            abandonWaitingCalls()
+            if inFlightCount > 0 {
+                logger.warning("\(inFlightCount) calls still running at the drain deadline; they were cancelled")
+            }
+        }
+    }
+
+    /// Stops taking calls and calls `completion` once every accepted call is answered, or when
+    /// `grace` passes (a running method cannot be stopped from outside).
+    /// - Parameter completion: gets the number of calls still running, 0 when all ended; a
+    ///   caller that owns the loop must not end it while calls run on it (see ``whenIdle(_:)``).
+    /// Loop thread only.
+    func drain(grace: Duration, completion: @escaping (Int) -> Void) {
         assert(loop.inLoop)
         accepting = false
-        guard inFlightCount > 0 else { return completion(0) }
         var done = false
-        var timers: [LoopTimer] = []
+        var graceTimer: LoopTimer?
         func report(_ running: Int) {
             guard !done else { return }
             done = true
-            for timer in timers { timer.close() }
+            graceTimer?.close()
+            // The stop is over: the deadline has nothing left to act on (and an open timer
+            // would hold up a caller's loop at its own shutdown).
+            deadlineTimer?.close()
+            deadlineTimer = nil
             completion(running)
         }
+        guard inFlightCount > 0 else { return report(0) }
         drainWaiters.append { report(0) }
-        timers.append(loop.schedule(after: timeout) { [self] in
-            abandonWaitingCalls()
-            guard inFlightCount > 0 else { return }
-            logger.warning("\(inFlightCount) calls still running at the drain deadline; they were cancelled and get \(timeout) more to end")
-            timers.append(loop.schedule(after: max(timeout, .seconds(1))) { [self] in report(inFlightCount) })
-        })
+        graceTimer = loop.schedule(after: grace) { [self] in report(inFlightCount) }
+    }
+
+    /// Runs `body` once no call is in flight (now, if none is). Loop thread only.
+    func whenIdle(_ body: @escaping () -> Void) {
+        assert(loop.inLoop)
+        if inFlightCount == 0 { return body() }
+        drainWaiters.append(body)
     }
 
     private func abandonWaitingCalls() {

@@ -32,7 +32,24 @@ struct PendingCall {
     let invocation: Invocation
     /// The object, for calls that load and commit state; `nil` for stateless runs.
     let identity: ObjectIdentity?
-    let reply: (Oprc_InvocationResponse) -> Void
+    let reply: any InvocationReply
+}
+
+/// Where a call's response goes, and whether anyone still waits for it. Loop-confined.
+protocol InvocationReply: AnyObject {
+    /// Hands over the response; called once, on the loop thread.
+    func deliver(_ response: Oprc_InvocationResponse)
+    /// Whether the caller has gone (a cancelled stream, a passed deadline): a call that has not
+    /// started yet is then dropped instead of run.
+    var isAbandoned: Bool { get }
+}
+
+/// A reply that goes to a closure, for in-process callers (who never abandon a call).
+final class ClosureReply: InvocationReply {
+    private let body: (Oprc_InvocationResponse) -> Void
+    init(_ body: @escaping (Oprc_InvocationResponse) -> Void) { self.body = body }
+    func deliver(_ response: Oprc_InvocationResponse) { body(response) }
+    var isAbandoned: Bool { false }
 }
 
 import OaasProto

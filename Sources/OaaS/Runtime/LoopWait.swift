@@ -29,8 +29,7 @@ enum LoopWait {
         } else {
             try loop.execute(work)
         }
-        let (seconds, attoseconds) = timeout.components
-        let wait = DispatchTime.now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        let wait = DispatchTime.now() + .nanoseconds(Int(min(timeout.nanoseconds, Int64(Int32.max) * 1_000_000_000)))
         if loop.inLoop {
             // On the loop thread nothing else can run while we wait, so the work must already
             // have completed inline.

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import OaasGRPC
 import OaasLoop
@@ -185,7 +186,9 @@ public final class Oaas: @unchecked Sendable {
                         var settings = GRPCServerConfiguration()
                         settings.host = config.serverHost
                         settings.port = port
-                        settings.drainGracePeriod = config.drainTimeout
+                        // Connections outlive the engine's drain, so the answers it gives at and
+                        // after its deadline still reach the clients (see RunningServer.drain).
+                        settings.drainGracePeriod = config.drainTimeout * 2 + config.goAwayNotice + .seconds(1)
                         settings.goAwayNoticeDelay = config.goAwayNotice
                         let server = GRPCServer(loop: serverLoop, configuration: settings)
                         OprcFunctionRoutes.register(on: server, engine: engine)
@@ -216,29 +219,35 @@ public final class Oaas: @unchecked Sendable {
         let server = try beginStop(blocking: true)
         let remaining: Int
         do {
-            remaining = try LoopWait.run(on: server.loop, timeout: server.drainTimeout + server.goAwayNotice + .seconds(5)) {
+            remaining = try LoopWait.run(on: server.loop, timeout: server.stopBudget + .seconds(5)) {
                 (complete: @escaping (Result<Int, any Error>) -> Void) in
                 server.drain { complete(.success($0)) }
             }
         } catch {
-            finishStop(server, unanswered: 0)
+            // The loop did not report back (it is not running, or is blocked): it cannot be
+            // ended from here without waiting on it, so it is left to stop once idle.
+            if server.ownsLoop { try? server.loop.execute { server.stopLoopWhenIdle() } }
+            finishStop(server)
             throw ServerError(.stopFailed(cause: "\(error)"))
         }
         if server.ownsLoop {
             if remaining == 0 {
                 _ = server.loop.shutdown(gracePeriod: .seconds(1))
             } else {
-                abandon(server.loop, running: remaining)
+                leaveRunning(server, running: remaining)
             }
         }
-        finishStop(server, unanswered: remaining)
+        finishStop(server)
     }
 
-    /// A loop with calls still running on it cannot end (their tasks would resume on a loop
-    /// that is gone): it is left to finish them, and stops itself once they end.
-    private func abandon(_ loop: EventLoop, running: Int) {
+    /// Calls still run on the runtime's own loop after the whole stop budget: the loop stays up
+    /// until they end, then stops itself (its thread is not joined).
+    private func leaveRunning(_ server: RunningServer, running: Int) {
         logger.error("\(running) calls were still running after the drain; the server's loop stays up until they end")
-        try? loop.execute { loop.stop(gracePeriod: .seconds(1)) }
+        try? server.loop.execute { server.stopLoopWhenIdle() }
+        // Someone must reap the loop's thread once it ends; a detached thread waits for it.
+        let loop = server.loop
+        Thread.detachNewThread { loop.join() }
     }
 
     /// Stops the server gracefully, suspending instead of blocking; see ``stopServer()``.
@@ -262,10 +271,10 @@ public final class Oaas: @unchecked Sendable {
                 // The loop has finished; joining only reaps its thread, which is exiting.
                 server.loop.join()
             } else {
-                abandon(server.loop, running: remaining)
+                leaveRunning(server, running: remaining)
             }
         }
-        finishStop(server, unanswered: remaining)
+        finishStop(server)
     }
 
     private func beginStop(blocking: Bool) throws(ServerError) -> RunningServer {
@@ -283,7 +292,7 @@ public final class Oaas: @unchecked Sendable {
         return server
     }
 
-    private func finishStop(_ server: RunningServer, unanswered: Int) {
+    private func finishStop(_ server: RunningServer) {
         state.withLock { $0.lifecycle = .stopped }
         logger.info("gRPC server stopped")
     }
@@ -311,8 +320,8 @@ public final class Oaas: @unchecked Sendable {
     public var serverInfo: ServerInfo {
         let (server, mock) = state.withLock { state -> (RunningServer?, Bool) in
             switch state.lifecycle {
-            case .running(let server), .stopping(let server): (server, state.config.mockMode)
-            case .stopped, .starting: (nil, state.config.mockMode)
+            case .running(let server): (server, state.config.mockMode)
+            case .stopping, .stopped, .starting: (nil, state.config.mockMode)
             }
         }
         return ServerInfo(running: server != nil, port: server?.port, asyncMode: server?.isAsync,
@@ -372,8 +381,10 @@ public final class Oaas: @unchecked Sendable {
         return outcome
     }
 
-    /// The running server's handler, for tests that drive it directly on its loop.
-    var runningHandler: (any InvocationHandler)? {
+    /// The running server's invocation handler (``SyncInvocationHandler`` or
+    /// ``AsyncInvocationHandler``), for code that drives it directly; `nil` when no server runs.
+    /// Use the handler only on its loop's thread (`handler.loop.execute { ... }`).
+    public var runningHandler: (any InvocationHandler)? {
         state.withLock { state in
             if case .running(let server) = state.lifecycle { return server.handler }
             return nil

@@ -3,7 +3,8 @@ import OaasLoop
 /// The engine object of the older API (the Python SDK's `Oparaca`), kept so code written
 /// against it keeps working: its server calls are the runtime's.
 ///
-/// Obtain it with ``getGlobalOaas()``. Any thread.
+/// Obtain it with ``getGlobalOaas()``. Any thread, except that ``stopServer()`` blocks and so
+/// refuses the server's own loop thread.
 public final class Oparaca: Sendable {
     let runtime: Oaas
 

@@ -31,18 +31,32 @@ final class RunningServer: @unchecked Sendable {
         self.goAwayNotice = goAwayNotice
     }
 
-    /// Stops taking calls, lets in-flight ones finish (gRPC drain, then the engine's queues)
-    /// until the drain timeout, and reports how many were still unanswered. Loop thread only.
+    /// The longest a stop can take: the drain deadline, then as long again for calls that
+    /// were already running (a method cannot be stopped from outside), plus a second.
+    var stopBudget: Duration { drainTimeout * 2 + goAwayNotice + .seconds(1) }
+
+    /// Stops taking calls and lets in-flight ones finish and commit. At the drain deadline
+    /// (`drainTimeout` after the GOAWAY notice) calls still waiting for their object are
+    /// answered `SYSTEM_ERROR` and running tasks are cancelled; the gRPC connections stay open
+    /// long enough (``stopBudget``) to carry those answers. Reports how many calls were still
+    /// running when the budget ran out. Loop thread only.
     func drain(completion: @escaping (Int) -> Void) {
-        let deadline = ContinuousClock.now + drainTimeout + goAwayNotice
+        let hardDeadline = ContinuousClock.now + stopBudget
+        engine.beginStop(deadline: drainTimeout + goAwayNotice)
         let drainEngine = {
-            let remaining = max(.zero, deadline - ContinuousClock.now)
-            self.engine.drain(timeout: remaining, completion: completion)
+            self.engine.drain(grace: max(.zero, hardDeadline - ContinuousClock.now), completion: completion)
         }
         if let grpc {
             grpc.shutdown(completion: drainEngine)
         } else {
             drainEngine()
         }
+    }
+
+    /// Ends the runtime's own loop once no call runs on it: ending it under a suspended call
+    /// would crash the process when the call resumes. Loop thread only.
+    func stopLoopWhenIdle() {
+        precondition(ownsLoop)
+        engine.whenIdle { [loop] in loop.stop(gracePeriod: .seconds(1)) }
     }
 }

@@ -20,7 +20,7 @@ enum OprcFunctionRoutes {
             } catch {
                 return call.fail(GRPCStatus(.internal, "the request is not a valid oprc.InvocationRequest: \(error)"))
             }
-            engine.invoke(invocation) { response in respond(call, response) }
+            engine.invoke(invocation, replyTo: call)
         })
         server.register(invokeObjectPath, .unary { call, message in
             let invocation: Invocation
@@ -29,11 +29,11 @@ enum OprcFunctionRoutes {
             } catch {
                 return call.fail(GRPCStatus(.internal, "the request is not a valid oprc.ObjectInvocationRequest: \(error)"))
             }
-            engine.invoke(invocation) { response in respond(call, response) }
+            engine.invoke(invocation, replyTo: call)
         })
     }
 
-    private static func respond(_ call: GRPCServerCall, _ response: Oprc_InvocationResponse) {
+    fileprivate static func respond(_ call: GRPCServerCall, _ response: Oprc_InvocationResponse) {
         // The engine's responses carry only a payload and a status, which OprcWire writes
         // directly; anything richer goes through SwiftProtobuf.
         if response.headers.isEmpty, response.invocationID.isEmpty, response.unknownFields.data.isEmpty {
@@ -46,4 +46,14 @@ enum OprcFunctionRoutes {
             call.fail(GRPCStatus(.internal, "the response could not be encoded: \(error)"))
         }
     }
+}
+
+/// A gRPC call is where its response goes, with no wrapper to allocate; a call whose client
+/// cancelled it (or whose deadline passed) is abandoned, so it is dropped if it has not started.
+extension GRPCServerCall: InvocationReply {
+    func deliver(_ response: Oprc_InvocationResponse) {
+        OprcFunctionRoutes.respond(self, response)
+    }
+
+    var isAbandoned: Bool { isCancelled || isFinished }
 }

@@ -3,7 +3,9 @@ import OaasLoop
 /// The embedded object store: every object in a dictionary, guarded by one lock.
 ///
 /// The default store, and the one of mock mode. Loads and commits complete at once, so it is
-/// also an ``ImmediateObjectStore``. Any thread.
+/// also an ``ImmediateObjectStore``. A delete keeps the object's version (as an object with no
+/// entries), so versions never repeat and a call that loaded the object before the delete
+/// cannot commit over a later re-creation. Any thread.
 public final class InMemoryObjectStore: ObjectStore, ImmediateObjectStore {
     private let objects = LockedValue<[ObjectIdentity: StoredObject]>([:])
 
@@ -37,12 +39,16 @@ public final class InMemoryObjectStore: ObjectStore, ImmediateObjectStore {
     }
 
     public func delete(_ object: ObjectIdentity) async throws -> Bool {
-        objects.withLock { $0.removeValue(forKey: object) != nil }
+        objects.withLock { objects in
+            guard let current = objects[object] else { return false }
+            objects[object] = StoredObject(entries: [:], version: current.version + 1)
+            return !current.entries.isEmpty
+        }
     }
 
-    /// How many objects are stored. Any thread.
-    public var count: Int { objects.withLock { $0.count } }
+    /// How many objects are stored (with entries). Any thread.
+    public var count: Int { objects.withLock { $0.values.filter { !$0.entries.isEmpty }.count } }
 
     /// Every stored object's identity. Any thread.
-    public var identities: [ObjectIdentity] { objects.withLock { Array($0.keys) } }
+    public var identities: [ObjectIdentity] { objects.withLock { $0.filter { !$0.value.entries.isEmpty }.map(\.key) } }
 }

@@ -19,7 +19,8 @@ public struct StoredObject: Sendable, Equatable {
 /// anyone committed in between, so two activations of one object can never both commit.
 /// Implementations must be safe to call from any thread.
 public protocol ObjectStore: AnyObject, Sendable {
-    /// The object, or `nil` if it was never committed. Any thread or task.
+    /// The object, or `nil` if it was never committed. A deleted object may come back with no
+    /// entries and its last version, so a re-creation commits on top of it. Any thread or task.
     func load(_ object: ObjectIdentity) async throws -> StoredObject?
 
     /// Replaces the object's entries if its version is still `expectedVersion`.

@@ -99,6 +99,26 @@ struct ObjectConcurrencyTests {
         #expect(store.loadNow(id) == StoredObject(entries: ["0": Data("3".utf8)], version: 2))
     }
 
+    @Test("versions never repeat: a commit based on a load from before a delete fails after a re-creation")
+    func deleteKeepsVersions() async throws {
+        let store = InMemoryObjectStore()
+        let id = ObjectIdentity(classID: "a.B", partitionID: 0, objectID: "1")
+        _ = try store.commitNow(id, entries: ["0": Data("1".utf8)], expectedVersion: 0)
+        let stale = try #require(store.loadNow(id))
+        #expect(try await store.delete(id))
+        #expect(store.count == 0)
+        let tombstone = try #require(store.loadNow(id))
+        #expect(tombstone.entries.isEmpty && tombstone.version == 2)
+        _ = try store.commitNow(id, entries: ["0": Data("9".utf8)], expectedVersion: tombstone.version)
+        #expect(throws: ObjectStoreError.self) {
+            try store.commitNow(id, entries: ["0": Data("2".utf8)], expectedVersion: stale.version)
+        }
+        #expect(store.loadNow(id)?.entries["0"] == Data("9".utf8))
+        let deletedAgain = try await store.delete(id)
+        let deletedTwice = try await store.delete(id)
+        #expect(deletedAgain && !deletedTwice)
+    }
+
     @Test("a commit that loses the race answers SYSTEM_ERROR and leaves the winner's state")
     func conflictingActivation() async throws {
         let store = RacingStore()

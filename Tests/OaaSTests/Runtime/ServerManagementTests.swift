@@ -135,14 +135,16 @@ struct ServerManagementTests {
         await client.close()
     }
 
-    @Test("at the drain deadline, calls still waiting for their object fail with SYSTEM_ERROR; the running one finishes and commits")
+    @Test("at the drain deadline, calls still waiting for their object fail with SYSTEM_ERROR over gRPC; the running one finishes and commits")
     func drainDeadline() async throws {
         let runtime = try makeRuntime(drain: .milliseconds(150))
         try runtime.startServer(port: 0, asyncMode: true)
+        let client = try OaasClient(port: runtime.serverInfo.port!)
+        defer { Task { await client.close() } }
         let calls = Task {
             try await withThrowingTaskGroup(of: Oprc_InvocationResponse.self) { group in
                 // One call in flight for 400 ms, two queued behind it on the same object.
-                for _ in 0..<3 { group.addTask { try await runtime.counter("slow", "nap", "400") } }
+                for _ in 0..<3 { group.addTask { try await client.counter("slow", "nap", "400") } }
                 return try await group.reduce(into: [Oprc_InvocationResponse]()) { $0.append($1) }
             }
         }
@@ -158,6 +160,55 @@ struct ServerManagementTests {
         #expect(responses.filter { $0.status == .okay }.map(\.payload.text) == ["1"])
         let stored = try await runtime.store.load(ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "slow"))
         #expect(stored?.entries["0"]?.text == "1")
+    }
+
+    @Test("a call still running after the whole stop budget does not crash the process when it resumes")
+    func callOutlivesStop() async throws {
+        let runtime = try makeRuntime(mock: true, drain: .milliseconds(50))
+        try runtime.startServer(asyncMode: true)
+        let call = Task { try await runtime.counter("late", "offLoopWait", "1400") }
+        while runtime.serverInfo.callsInFlight < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        let started = ContinuousClock.now
+        try await runtime.stopServer()
+        // Returned after the budget (2 x 50 ms + 20 ms + 1 s), before the call ended.
+        #expect(ContinuousClock.now - started < .milliseconds(1_350))
+        let response = try await call.value
+        #expect(response.status == .okay)
+        #expect(response.payload.text == "1")
+        // The runtime left its loop up for the call, and can start again.
+        try runtime.startServer()
+        try await runtime.stopServer()
+    }
+
+    @Test("calls whose client gave up while they waited are dropped, not run")
+    func abandonedCallsAreDropped() async throws {
+        let runtime = try makeRuntime()
+        try await withServer(runtime, asyncMode: true) { (client: OaasClient, _: Int) async throws in
+            let slow = Task { try await client.counter("gone", "nap", "300") }
+            while runtime.serverInfo.callsInFlight < 1 { try await Task.sleep(for: .milliseconds(1)) }
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        _ = try? await client.invoke("test.Counter", objectID: "gone", function: "add",
+                                                     payload: Array("1".utf8), timeout: .milliseconds(50))
+                    }
+                }
+            }
+            #expect(try await slow.value.payload.text == "1")
+            // Only the slow call changed the object: the 20 timed-out adds never ran.
+            #expect(try await client.counter("gone", "get").payload.text == "1")
+        }
+    }
+
+    @Test("a call that changes nothing does not create its object")
+    func readOnlyCallCreatesNothing() async throws {
+        let runtime = try makeRuntime(mock: true)
+        try runtime.startServer()
+        #expect(try await runtime.counter("fresh", "get").payload.text == "0")
+        #expect((runtime.store as! InMemoryObjectStore).count == 0)
+        #expect(try await runtime.counter("fresh", "add", "0").payload.text == "0")
+        #expect((runtime.store as! InMemoryObjectStore).count == 0)
+        try await runtime.stopServer()
     }
 
     @Test("stopServer on the server's own loop thread refuses instead of deadlocking")

@@ -50,6 +50,15 @@ final class Counter: OaasObject, OaasService {
             counter.count += 1
             return counter.count
         }
+        definition = definition.method("offLoopWait") { (counter: Counter, milliseconds: Int) async -> Int in
+            // Suspends on a Dispatch timer, off the loop, and ignores cancellation: like a slow
+            // remote call. The loop has nothing of its own to wait for meanwhile.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { continuation.resume() }
+            }
+            counter.count += 1
+            return counter.count
+        }
         definition = definition.method("append") { (counter: Counter, text: String) async throws -> String in
             let before = counter.label
             try await Task.sleep(for: .milliseconds(1))
