@@ -11,14 +11,25 @@ enum LoopWait {
     }
 
     /// Calls `start` on the loop thread (inline when already there) and waits until it calls
-    /// `complete`, or until `timeout`.
+    /// `complete`.
+    ///
+    /// `timeout` bounds the wait for the loop to pick the work up: if it has not started by
+    /// then, it is withdrawn (it will never run) and ``TimedOut`` is thrown, so a late loop
+    /// cannot do work its caller was told failed. Work that has started is waited for.
     /// - Throws: the loop's refusal, ``TimedOut``, or what `start` reports.
     static func run<T>(on loop: EventLoop, timeout: Duration,
                        _ start: @escaping (_ complete: @escaping (Result<T, any Error>) -> Void) -> Void) throws -> T {
         let box = ResultBox<T>()
         let semaphore = DispatchSemaphore(value: 0)
         let transfer = UncheckedTransfer(start)
+        let phase = LockedValue(Phase.queued)
         let work: @Sendable () -> Void = {
+            let go = phase.withLock { phase -> Bool in
+                guard phase == .queued else { return false }
+                phase = .started
+                return true
+            }
+            guard go else { return }
             transfer.value { result in
                 box.set(result)
                 semaphore.signal()
@@ -36,11 +47,20 @@ enum LoopWait {
             guard let result = box.take() else { preconditionFailure("loop work that must finish inline suspended") }
             return try result.get()
         }
-        guard semaphore.wait(timeout: wait) == .success, let result = box.take() else {
-            throw TimedOut(loop: loop.name, timeout: timeout)
+        if semaphore.wait(timeout: wait) == .timedOut {
+            let withdrawn = phase.withLock { phase -> Bool in
+                guard phase == .queued else { return false }
+                phase = .withdrawn
+                return true
+            }
+            if withdrawn { throw TimedOut(loop: loop.name, timeout: timeout) }
+            semaphore.wait()
         }
+        guard let result = box.take() else { preconditionFailure("loop work signalled without a result") }
         return try result.get()
     }
+
+    private enum Phase { case queued, started, withdrawn }
 }
 
 /// A result handed from the loop thread to a waiting thread.

@@ -237,3 +237,28 @@ struct ServerManagementTests {
         #expect(throws: ServerError(.notRunning)) { try engine.stopServer() }
     }
 }
+
+@Suite("Starting on a loop that does not answer")
+struct StalledLoopTests {
+    @Test("a start withdrawn after its timeout never runs later")
+    func withdrawnStart() throws {
+        let loop = try EventLoop.makeEmbedded(name: "stalled")
+        let handlesBefore = loop.openHandleCount
+        let runtime = try makeRuntime()
+        // Called from another thread while nobody runs the loop: the start times out.
+        let outcome = LockedValue<ServerError?>(nil)
+        let caller = Thread {
+            do { try runtime.startServer(port: 0, loop: loop) } catch { outcome.withLock { $0 = error as? ServerError } }
+        }
+        caller.start()
+        while outcome.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(outcome.withLock { $0 }?.message.contains("did not answer") == true)
+        // Now the loop runs what was queued: the withdrawn start must not open a listener.
+        _ = loop.runOnce(waitForEvents: false)
+        #expect(loop.openHandleCount == handlesBefore)
+        loop.stop(gracePeriod: .milliseconds(100))
+        let report = loop.run()
+        #expect(report.isClean)
+        #expect(!runtime.isServerRunning)
+    }
+}
