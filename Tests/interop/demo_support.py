@@ -3,10 +3,8 @@ executable, running `demo serve --port 0` as a subprocess, and building requests
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -55,97 +53,20 @@ def demo_binary() -> Path:
 # ---------------------------------------------------------------------------------------------
 # `demo serve` as a subprocess.
 
-_LISTENING = re.compile(r"^\s*LISTENING (\d+)\s*$")
-_running: list["DemoServer"] = []
-
-
-@atexit.register
-def _kill_leftover_demos() -> None:
-    for server in _running:
-        server.kill()
-
-
-class DemoServer:
+class DemoServer(sup.ListeningProcess):
     """One running `demo serve --port 0`, bound to 127.0.0.1. The port comes from the line
     `LISTENING <port>`; any other output (log lines on either stream) is kept for messages."""
+
+    name = "demo"
 
     def __init__(self, extra_env: dict[str, str] | None = None, start_timeout: float = 30.0):
         env = dict(os.environ)
         # Only loopback: the demo's default host is 0.0.0.0.
         env["OAAS_SERVER_HOST"] = "127.0.0.1"
         env.update(extra_env or {})
-        self.lines: list[str] = []
-        self.stderr_chunks: list[str] = []
-        self._cond = threading.Condition()
-        self.signalled_at: float | None = None
-        self.proc = subprocess.Popen(
-            [str(demo_binary()), "serve", "--port", "0"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-            errors="replace",
-            bufsize=1,
-        )
-        _running.append(self)
-        self._threads = [
-            threading.Thread(target=self._read_stdout, daemon=True),
-            threading.Thread(target=self._read_stderr, daemon=True),
-        ]
-        for t in self._threads:
-            t.start()
         # `demo serve` takes SIGINT/SIGTERM from before it announces its port, so the
         # LISTENING line alone means a signal now starts a graceful stop.
-        self.port = self._wait_listening(start_timeout)
-
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._cond:
-                self.lines.append(line.rstrip("\r\n"))
-                self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        for chunk in self.proc.stderr:
-            self.stderr_chunks.append(chunk)
-
-    def _wait_listening(self, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.lines:
-                    m = _LISTENING.match(line)
-                    if m:
-                        return int(m.group(1))
-                if self.proc.poll() is not None and not self._threads[0].is_alive():
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(min(left, 0.1))
-        self.kill()
-        raise AssertionError(
-            f"demo did not print 'LISTENING <port>' (exit code {self.proc.poll()}); "
-            f"stdout={self.lines[-20:]!r} stderr={self.stderr()[-2000:]!r}"
-        )
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def stderr(self) -> str:
-        return "".join(self.stderr_chunks)
-
-    def send_signal(self, sig: int = signal.SIGTERM) -> None:
-        """Sends `sig` (each call sends one: the demo takes a second signal as "exit now")."""
-        if self.signalled_at is None:
-            self.signalled_at = time.monotonic()
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+        super().__init__([str(demo_binary()), "serve", "--port", "0"], env, start_timeout)
 
     def stop(self, timeout: float = 15.0) -> tuple[int, float]:
         """SIGTERM unless a signal was already sent, then wait: (exit code, seconds since the
@@ -164,14 +85,6 @@ class DemoServer:
         for t in self._threads:
             t.join(timeout=5)
         return self.proc.returncode, elapsed
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import atexit
 import gzip
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -117,7 +118,7 @@ class ServerExit:
         return {k: v for k, v in (self.status_counts or {}).items() if v}
 
 
-_running: list["ServerProcess"] = []
+_running: list["ListeningProcess"] = []
 
 
 @atexit.register
@@ -126,39 +127,45 @@ def _kill_leftover_servers() -> None:
         server.kill()
 
 
-class ServerProcess:
-    """One running `oaas-grpc-echo`. Start it, learn its port, signal it, read its exit."""
+_LISTENING = re.compile(r"^\s*LISTENING (\d+)\s*$")
 
-    def __init__(self, args: list[str], drain_seconds: float):
-        self.args = args
-        self.drain_seconds = drain_seconds
-        self.stdout_lines: list[str] = []
+
+class ListeningProcess:
+    """A child process that prints `LISTENING <port>` once bound (oaas-grpc-echo, `demo
+    serve`): started, its output read on two threads, its port learned, signalled, killed.
+    Any other output is kept for messages; a leftover one is killed at exit."""
+
+    name = "server"
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None, start_timeout: float = 30.0):
+        self.lines: list[str] = []
         self.stderr_chunks: list[str] = []
         self._cond = threading.Condition()
-        self._signalled_at: float | None = None
-        self.exit: ServerExit | None = None
+        self.signalled_at: float | None = None
         self.proc = subprocess.Popen(
-            [str(server_binary()), *args],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            env=env,
             text=True,
+            errors="replace",
             bufsize=1,
         )
+        _running.append(self)
         self._threads = [
             threading.Thread(target=self._read_stdout, daemon=True),
             threading.Thread(target=self._read_stderr, daemon=True),
         ]
         for t in self._threads:
             t.start()
-        _running.append(self)
-        self.port = self._wait_listening(timeout=30.0)
+        self.port = self._wait_listening(start_timeout)
 
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             with self._cond:
-                self.stdout_lines.append(line.rstrip("\n"))
+                self.lines.append(line.rstrip("\r\n"))
                 self._cond.notify_all()
         with self._cond:
             self._cond.notify_all()
@@ -172,9 +179,10 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                for line in self.stdout_lines:
-                    if line.startswith("LISTENING "):
-                        return int(line.split()[1])
+                for line in self.lines:
+                    m = _LISTENING.match(line)
+                    if m:
+                        return int(m.group(1))
                 if self.proc.poll() is not None and not self._threads[0].is_alive():
                     break
                 left = deadline - time.monotonic()
@@ -183,18 +191,41 @@ class ServerProcess:
                 self._cond.wait(min(left, 0.1))
         self.kill()
         raise AssertionError(
-            f"server did not print 'LISTENING <port>' (exit code {self.proc.poll()}); "
-            f"stdout={self.stdout_lines!r} stderr={''.join(self.stderr_chunks)[-2000:]!r}"
+            f"{self.name} did not print 'LISTENING <port>' (exit code {self.proc.poll()}); "
+            f"stdout={self.lines[-20:]!r} stderr={self.stderr()[-2000:]!r}"
         )
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def stderr(self) -> str:
+        return "".join(self.stderr_chunks)
+
     def send_signal(self, sig: int = signal.SIGTERM) -> None:
-        if self._signalled_at is None:
-            self._signalled_at = time.monotonic()
-        self.proc.send_signal(sig)
+        """Sends `sig` once per call (a second signal means "exit at once" to our servers)."""
+        if self.signalled_at is None:
+            self.signalled_at = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class ServerProcess(ListeningProcess):
+    """One running `oaas-grpc-echo`. Start it, learn its port, signal it, read its exit."""
+
+    def __init__(self, args: list[str], drain_seconds: float):
+        self.args = args
+        self.drain_seconds = drain_seconds
+        self.exit: ServerExit | None = None
+        super().__init__([str(server_binary()), *args])
 
     def wait_exit(self, timeout: float | None = None) -> ServerExit:
         """Waits for the process to end (after a signal) and parses STATUS_COUNTS."""
@@ -208,13 +239,13 @@ class ServerProcess:
             self.kill()
             raise AssertionError(
                 f"server did not exit within {timeout:.1f}s of the signal; "
-                f"stdout={self.stdout_lines[-20:]!r}"
+                f"stdout={self.lines[-20:]!r}"
             ) from None
-        elapsed = time.monotonic() - (self._signalled_at or time.monotonic())
+        elapsed = time.monotonic() - (self.signalled_at or time.monotonic())
         for t in self._threads:
             t.join(timeout=5)
         counts = None
-        for line in self.stdout_lines:
+        for line in self.lines:
             if line.startswith("STATUS_COUNTS "):
                 raw = json.loads(line[len("STATUS_COUNTS ") :])
                 assert isinstance(raw, dict), f"STATUS_COUNTS is not a JSON object: {line!r}"
@@ -222,7 +253,7 @@ class ServerProcess:
         self.exit = ServerExit(
             returncode=self.proc.returncode,
             status_counts=counts,
-            stdout=list(self.stdout_lines),
+            stdout=list(self.lines),
             stderr="".join(self.stderr_chunks),
             seconds_after_signal=elapsed,
         )
@@ -231,7 +262,7 @@ class ServerProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float | None = None) -> ServerExit:
         """SIGTERM (or `sig`) unless the test already sent one (a second signal means "exit at
         once"), wait, and check the graceful exit: code 0 and STATUS_COUNTS."""
-        if self.exit is None and self._signalled_at is None and self.proc.poll() is None:
+        if self.exit is None and self.signalled_at is None and self.proc.poll() is None:
             self.send_signal(sig)
         result = self.wait_exit(timeout)
         assert result.returncode == 0, (
@@ -241,14 +272,6 @@ class ServerProcess:
             f"no STATUS_COUNTS line on stdout: {result.stdout[-20:]!r}"
         )
         return result
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 def start_server(*extra: str, drain_seconds: float = 2.0) -> ServerProcess:
