@@ -13,24 +13,24 @@ enum OprcFunctionRoutes {
     /// Registers both methods, answered by `engine` (the engine of the server's handler).
     /// Loop thread only.
     static func register(on server: GRPCServer, engine: InvocationEngine) {
-        server.register(invokeFunctionPath, .unary { call, message in
+        server.register(invokeFunctionPath, route(engine, message: "oprc.InvocationRequest", decode: OprcWire.functionInvocation))
+        server.register(invokeObjectPath, route(engine, message: "oprc.ObjectInvocationRequest", decode: OprcWire.objectInvocation))
+    }
+
+    /// A unary method that decodes its request with `decode` and hands it to `engine`.
+    private static func route(
+        _ engine: InvocationEngine, message: String,
+        decode: @escaping (UnsafeRawBufferPointer) throws(OprcWire.Malformed) -> Invocation
+    ) -> GRPCMethod {
+        .unary { call, bytes in
             let invocation: Invocation
             do {
-                invocation = try message.withUnsafeBytes { bytes throws(OprcWire.Malformed) in try OprcWire.functionInvocation(bytes) }
+                invocation = try bytes.withUnsafeBytes { raw throws(OprcWire.Malformed) in try decode(raw) }
             } catch {
-                return call.fail(GRPCStatus(.internal, "the request is not a valid oprc.InvocationRequest: \(error)"))
+                return call.fail(GRPCStatus(.internal, "the request is not a valid \(message): \(error)"))
             }
             engine.invoke(invocation, replyTo: call)
-        })
-        server.register(invokeObjectPath, .unary { call, message in
-            let invocation: Invocation
-            do {
-                invocation = try message.withUnsafeBytes { bytes throws(OprcWire.Malformed) in try OprcWire.objectInvocation(bytes) }
-            } catch {
-                return call.fail(GRPCStatus(.internal, "the request is not a valid oprc.ObjectInvocationRequest: \(error)"))
-            }
-            engine.invoke(invocation, replyTo: call)
-        })
+        }
     }
 
     fileprivate static func respond(_ call: GRPCServerCall, _ response: Oprc_InvocationResponse) {
