@@ -12,7 +12,7 @@ public final class OaasClient: @unchecked Sendable {
     // @unchecked: `grpc` is touched only on `loop`'s thread; the rest is immutable.
     private let loop: EventLoop
     private let ownsLoop: Bool
-    private let grpc: LoopConfined<GRPCClient>
+    private let grpc: UncheckedTransfer<GRPCClient>
 
     /// Makes a client for the server at `host:port` (an IP literal or `localhost`).
     /// - Parameter loop: the loop to run on; `nil` starts one for the client.
@@ -25,8 +25,8 @@ public final class OaasClient: @unchecked Sendable {
         ownsLoop = loop == nil
         do {
             grpc = try LoopWait.run(on: clientLoop, timeout: .seconds(10)) {
-                (complete: @escaping (Result<LoopConfined<GRPCClient>, any Error>) -> Void) in
-                complete(Result { LoopConfined(try GRPCClient(loop: clientLoop, host: host, port: port)) })
+                (complete: @escaping (Result<UncheckedTransfer<GRPCClient>, any Error>) -> Void) in
+                complete(Result { UncheckedTransfer(try GRPCClient(loop: clientLoop, host: host, port: port)) })
             }
         } catch {
             if loop == nil { _ = clientLoop.shutdown(gracePeriod: .seconds(1)) }
@@ -104,10 +104,4 @@ public final class OaasClient: @unchecked Sendable {
             loop.join()
         }
     }
-}
-
-/// A loop-confined value carried across threads only to be used back on its loop.
-final class LoopConfined<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

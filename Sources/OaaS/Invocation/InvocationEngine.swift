@@ -361,8 +361,9 @@ private final class SuspendingCall: @unchecked Sendable {
     }
 }
 
-/// A value moved into a task on the loop that runs it; safe because the engine, the call and
-/// the activation are only ever touched on that loop's thread.
+/// A loop-confined value carried across threads only to be used back on its loop's thread
+/// (into a task on the loop, through `execute`, or stored by an object that only touches it
+/// there).
 struct UncheckedTransfer<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -19,7 +19,7 @@ enum LoopWait {
     /// - Throws: the loop's refusal, ``TimedOut``, or what `start` reports.
     static func run<T>(on loop: EventLoop, timeout: Duration,
                        _ start: @escaping (_ complete: @escaping (Result<T, any Error>) -> Void) -> Void) throws -> T {
-        let box = ResultBox<T>()
+        let result = LockedValue<Result<T, any Error>?>(nil)
         let semaphore = DispatchSemaphore(value: 0)
         let transfer = UncheckedTransfer(start)
         let phase = LockedValue(Phase.queued)
@@ -30,8 +30,8 @@ enum LoopWait {
                 return true
             }
             guard go else { return }
-            transfer.value { result in
-                box.set(result)
+            transfer.value { outcome in
+                result.withLock { $0 = outcome }
                 semaphore.signal()
             }
         }
@@ -44,8 +44,8 @@ enum LoopWait {
         if loop.inLoop {
             // On the loop thread nothing else can run while we wait, so the work must already
             // have completed inline.
-            guard let result = box.take() else { preconditionFailure("loop work that must finish inline suspended") }
-            return try result.get()
+            guard let outcome = result.withLock({ $0 }) else { preconditionFailure("loop work that must finish inline suspended") }
+            return try outcome.get()
         }
         if semaphore.wait(timeout: wait) == .timedOut {
             let withdrawn = phase.withLock { phase -> Bool in
@@ -56,17 +56,9 @@ enum LoopWait {
             if withdrawn { throw TimedOut(loop: loop.name, timeout: timeout) }
             semaphore.wait()
         }
-        guard let result = box.take() else { preconditionFailure("loop work signalled without a result") }
-        return try result.get()
+        guard let outcome = result.withLock({ $0 }) else { preconditionFailure("loop work signalled without a result") }
+        return try outcome.get()
     }
 
     private enum Phase { case queued, started, withdrawn }
-}
-
-/// A result handed from the loop thread to a waiting thread.
-private final class ResultBox<T>: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = LockedValue<Result<T, any Error>?>(nil)
-    func set(_ result: Result<T, any Error>) { lock.withLock { $0 = result } }
-    func take() -> Result<T, any Error>? { lock.withLock { $0 } }
 }

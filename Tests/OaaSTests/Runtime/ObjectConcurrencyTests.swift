@@ -30,7 +30,7 @@ struct ObjectConcurrencyTests {
         let runtime = try makeRuntime(mock: true)
         try runtime.startServer(asyncMode: asyncMode)
         let handler = try #require(runtime.runningHandler)
-        let transfer = LoopConfined(handler)
+        let transfer = UncheckedTransfer(handler)
         // All 50 calls arrive in one loop turn, in index order; each appends its index after a
         // suspension, so any reordering or overlap shows in the final label.
         let replies = try await handler.loop.submit { () -> Int in
