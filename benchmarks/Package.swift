@@ -31,6 +31,7 @@ let package = Package(
             dependencies: [
                 .product(name: "OaasLoop", package: "oaas-swift"),
                 .product(name: "OaasHTTP2", package: "oaas-swift"),
+                .product(name: "OaasGRPC", package: "oaas-swift"),
                 .product(name: "OaasProto", package: "oaas-swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

@@ -163,23 +163,7 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
     func loopTurnWillEnd() {
         turnEndRequested = false
         guard let tcp, let session, !tcp.isClosing else { return }
-        // nghttp2 counts a chunk as sent once handed over: a write that fails (write buffer
-        // full, socket gone) leaves a hole in the stream, so the connection must end.
-        var writeFailed = false
-        do {
-            try session.drainOutput { chunk in
-                do {
-                    try tcp.write(chunk)
-                } catch {
-                    writeFailed = true
-                    return false
-                }
-                return tcp.isWritable
-            }
-        } catch {
-            return tcp.close()
-        }
-        if writeFailed { return tcp.close() }
+        guard session.flush(into: tcp) == .written else { return tcp.close() }
         if state == .closing || (!session.wantsRead && !session.wantsWrite) {
             tcp.shutdownWrite { _ in tcp.close() }
         }

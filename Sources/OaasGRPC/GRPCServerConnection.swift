@@ -104,22 +104,15 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
     func loopTurnWillEnd() {
         turnEndRequested = false
         guard !isClosing else { return }
-        var writeFailed = false
-        do {
-            try session.drainOutput { chunk in
-                do {
-                    try tcp.write(chunk)
-                } catch {
-                    writeFailed = true
-                    return false
-                }
-                return tcp.isWritable
-            }
-        } catch {
+        switch session.flush(into: tcp) {
+        case .written:
+            break
+        case .sessionFailed:
             server.recordProtocolError()
             return close()
+        case .writeFailed:
+            return close()
         }
-        if writeFailed { return close() }
         if !tcp.isWritable {
             // The peer is not reading: stop reading its requests until it catches up.
             tcp.pauseReading()

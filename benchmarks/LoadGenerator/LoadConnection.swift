@@ -1,3 +1,4 @@
+import OaasGRPC
 import OaasHTTP2
 import OaasLoop
 
@@ -212,23 +213,7 @@ final class LoadConnection: HTTP2SessionDelegate, LoopTurnObserver {
     func loopTurnWillEnd() {
         turnEndRequested = false
         guard let tcp, let session, !tcp.isClosing else { return }
-        // nghttp2 counts a chunk as sent once handed over, so a refused write leaves a hole in
-        // the byte stream: the connection cannot go on.
-        var writeFailed = false
-        do {
-            try session.drainOutput { chunk in
-                do {
-                    try tcp.write(chunk)
-                } catch {
-                    writeFailed = true
-                    return false
-                }
-                return tcp.isWritable
-            }
-        } catch {
-            return tcp.close()
-        }
-        if writeFailed { return tcp.close() }
+        guard session.flush(into: tcp) == .written else { return tcp.close() }
         let finished = state == .closing && inFlight.isEmpty
         if finished || (!session.wantsRead && !session.wantsWrite) {
             if !tcp.isWriteSideShutDown { tcp.shutdownWrite { _ in tcp.close() } }
