@@ -52,15 +52,16 @@ let package = Package(
         .target(
             name: "OaaS",
             dependencies: [
-                "OaasLoop", "OaasGRPC", "OaasProto", "OaasMacros",
+                "OaasLoop", "OaasGRPC", "OaasProto", "OaasBus", "OaasMacros",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // Agent messaging. So far: the platform's invocation keys and their NATS subject rule.
-        .target(name: "OaasBus"),
-        .testTarget(name: "OaasBusTests", dependencies: ["OaasBus"]),
+        // Agent messaging: the Bus protocol, the embedded in-process bus, the NATS client on
+        // the loop, and the platform's invocation keys with their NATS subject rule.
+        .target(name: "OaasBus", dependencies: ["OaasLoop"]),
+        .testTarget(name: "OaasBusTests", dependencies: ["OaasBus", "OaasLoop", "OaasTesting"]),
         // `@Service` and `@Method`: they expand into calls of OaaS's plain registration API.
         .macro(
             name: "OaasMacros",
