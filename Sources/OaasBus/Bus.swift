@@ -23,6 +23,11 @@ public protocol Bus: AnyObject {
     /// answered. Unknown or already stopped subscriptions are ignored.
     func stopServing(_ subscription: BusSubscription)
 
+    /// Stops serving a subscription and calls `completion` once no further request will be
+    /// delivered for it (NATS: once the server has confirmed the UNSUB; requests that arrive
+    /// before then are still delivered, so none is lost in between).
+    func stopServing(_ subscription: BusSubscription, completion: @escaping () -> Void)
+
     /// Sends `payload` to one server of `key` and calls `completion` once with its reply, or
     /// with ``BusError`` (`.timedOut` after `timeout`, `.noResponders` when nobody serves the
     /// key and the bus can tell, `.payloadTooLarge`, `.closed`, ...).
@@ -32,6 +37,14 @@ public protocol Bus: AnyObject {
     /// Stops every subscription, fails pending requests with `.closed`, releases the bus's
     /// handles, then calls `completion`. Idempotent.
     func close(completion: @escaping () -> Void)
+}
+
+extension Bus {
+    /// For buses that stop delivering the moment ``stopServing(_:)`` returns.
+    public func stopServing(_ subscription: BusSubscription, completion: @escaping () -> Void) {
+        stopServing(subscription)
+        completion()
+    }
 }
 
 /// One served key on a bus, as returned by ``Bus/serve(key:handler:ready:)``. Any thread.

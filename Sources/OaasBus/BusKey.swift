@@ -12,7 +12,12 @@
 /// `~`) is written `~` plus two upper-case hex digits, and an empty segment is a lone `~`.
 /// Tokens are joined with `.`. So `oprc/math.Calculator/0/objects/7/invokes/add` is the
 /// subject `oprc.math~2ECalculator.0.objects.7.invokes.add`. The rule is reversible
-/// (``key(forSubject:)``), and every subject it makes is a valid NATS subject without wildcards.
+/// (``key(forSubject:)``), and every subject it makes is a valid NATS subject.
+///
+/// One exception: a segment that is exactly `*` is a wildcard standing for any single segment
+/// (``anyObject``, as in ``objectPattern(classID:partition:function:)``, which a class-wide agent
+/// serves). It becomes the NATS wildcard token `*`. The runtime refuses `*` as an object id, so a
+/// key never means the literal id `*`.
 ///
 /// Any thread (pure functions).
 public enum BusKey {
@@ -26,18 +31,51 @@ public enum BusKey {
         "oprc/\(classID)/\(partition)/objects/\(objectID)/invokes/\(function)"
     }
 
+    /// The segment that matches any one segment of a key.
+    public static let anyObject = "*"
+
+    /// The pattern matching method `function` of every object of class `classID` in
+    /// `partition`: ``object(classID:partition:objectID:function:)`` with ``anyObject``.
+    public static func objectPattern(classID: String, partition: UInt32, function: String) -> String {
+        object(classID: classID, partition: partition, objectID: anyObject, function: function)
+    }
+
+    /// Whether `key` is a pattern (has a ``anyObject`` segment).
+    public static func isPattern(_ key: String) -> Bool {
+        key.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == anyObject }
+    }
+
+    /// Whether `key` matches `pattern`: the same number of segments, each equal or matched by
+    /// a ``anyObject`` segment of the pattern.
+    public static func matches(pattern: String, key: String) -> Bool {
+        let wanted = pattern.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let given = key.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard wanted.count == given.count else { return false }
+        for (expected, actual) in zip(wanted, given) where !(expected.elementsEqual(anyObject.utf8) || expected.elementsEqual(actual)) {
+            return false
+        }
+        return true
+    }
+
     /// The NATS subject for `key` (see the type's rule).
     public static func subject(forKey key: String) -> String {
         var subject: [UInt8] = []
         subject.reserveCapacity(key.utf8.count + 8)
         var segmentEmpty = true
+        var segmentIsWildcard = false
         for byte in key.utf8 {
             if byte == UInt8(ascii: "/") {
                 if segmentEmpty { subject.append(UInt8(ascii: "~")) }
+                if segmentIsWildcard {
+                    subject.removeLast(3)
+                    subject.append(UInt8(ascii: "*"))
+                }
                 subject.append(UInt8(ascii: "."))
                 segmentEmpty = true
+                segmentIsWildcard = false
                 continue
             }
+            segmentIsWildcard = segmentEmpty && byte == UInt8(ascii: "*")
             segmentEmpty = false
             if isPlain(byte) {
                 subject.append(byte)
@@ -48,6 +86,10 @@ public enum BusKey {
             }
         }
         if segmentEmpty { subject.append(UInt8(ascii: "~")) }
+        if segmentIsWildcard {
+            subject.removeLast(3)
+            subject.append(UInt8(ascii: "*"))
+        }
         return String(decoding: subject, as: UTF8.self)
     }
 
@@ -70,6 +112,11 @@ public enum BusKey {
         func flush() throws(InvalidSubject) {
             if token.isEmpty { throw InvalidSubject(subject: subject, reason: "a token is empty") }
             if token == [UInt8(ascii: "~")] {
+                token.removeAll(keepingCapacity: true)
+                return
+            }
+            if token == [UInt8(ascii: "*")] {
+                key.append(UInt8(ascii: "*"))
                 token.removeAll(keepingCapacity: true)
                 return
             }

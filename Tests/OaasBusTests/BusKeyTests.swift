@@ -20,7 +20,7 @@ struct BusKeyTests {
     }
 
     @Test("wildcards, spaces, tildes, empty segments and non-ASCII round-trip without making NATS metacharacters",
-          arguments: ["a*b", "a>b", "two words", "~", "x~2Ey", "ü-😀", "", "a/b", "tab\there", "..", "*", ">"])
+          arguments: ["a*b", "a>b", "two words", "~", "x~2Ey", "ü-😀", "", "a/b", "tab\there", "..", "**", "*x", ">"])
     func roundTrip(objectID: String) throws {
         let key = BusKey.object(classID: "pkg.Cls", partition: 1, objectID: objectID, function: "f")
         let subject = BusKey.subject(forKey: key)
@@ -40,5 +40,22 @@ struct BusKeyTests {
           arguments: ["a..b", ".a", "a.", "a~", "a~2", "a~2e", "a~41", "a*b", "a b", "a~FF", ""])
     func invalid(subject: String) {
         #expect(throws: BusKey.InvalidSubject.self) { try BusKey.key(forSubject: subject) }
+    }
+
+    @Test("a segment that is exactly '*' is the NATS wildcard token, and matches any one segment")
+    func wildcard() throws {
+        let pattern = BusKey.objectPattern(classID: "math.Calculator", partition: 0, function: "add")
+        #expect(pattern == "oprc/math.Calculator/0/objects/*/invokes/add")
+        #expect(BusKey.isPattern(pattern))
+        #expect(!BusKey.isPattern(BusKey.object(classID: "math.Calculator", partition: 0, objectID: "*x", function: "add")))
+        let subject = BusKey.subject(forKey: pattern)
+        #expect(subject == "oprc.math~2ECalculator.0.objects.*.invokes.add")
+        #expect(try BusKey.key(forSubject: subject) == pattern)
+        #expect(BusKey.matches(pattern: pattern, key: "oprc/math.Calculator/0/objects/7/invokes/add"))
+        #expect(BusKey.matches(pattern: pattern, key: "oprc/math.Calculator/0/objects/a.b/invokes/add"))
+        #expect(!BusKey.matches(pattern: pattern, key: "oprc/math.Calculator/0/objects/7/invokes/sub"))
+        #expect(!BusKey.matches(pattern: pattern, key: "oprc/math.Calculator/1/objects/7/invokes/add"))
+        #expect(!BusKey.matches(pattern: pattern, key: "oprc/math.Calculator/0/objects/a/b/invokes/add"))
+        #expect(BusKey.matches(pattern: "oprc/x/0/invokes/f", key: "oprc/x/0/invokes/f"))
     }
 }
