@@ -1,0 +1,151 @@
+import OaasLoop
+
+// Requests: a publish with a reply subject on the client's one wildcard inbox, a table of
+// pending requests by token, and one timer for all their timeouts. Loop thread only.
+extension NATSClient {
+    /// Sends `payload` to one server of `key` and calls `completion` with its reply.
+    ///
+    /// - Parameters:
+    ///   - timeout: from now; then `completion` gets `.timedOut(timeout)`. Requests made while
+    ///     reconnecting are held and sent after the reconnect, and keep this timeout.
+    ///   - completion: runs once on the loop thread with the reply's payload, or:
+    ///     `.noResponders` as soon as the server says nobody serves the key;
+    ///     `.payloadTooLarge` at once (nothing sent) for a payload over the server's
+    ///     `max_payload`; `.connectionFailed` before ``connect(completion:)``, or at once when
+    ///     disconnected with the reconnect buffer full; `.authorizationFailed` if the server
+    ///     refused the inbox subscription; `.closed` after ``close(completion:)``.
+    /// Loop thread only.
+    public func request(key: String, payload: [UInt8], timeout: Duration,
+                        completion: @escaping (Result<[UInt8], BusError>) -> Void) {
+        loop.preconditionInLoop()
+        switch lifecycle {
+        case .idle:
+            return completion(.failure(Self.notConnected))
+        case .closing, .closed:
+            return completion(.failure(BusError(.closed)))
+        case .connecting, .reconnecting, .connected:
+            break
+        }
+        if let inboxRefusal { return completion(.failure(inboxRefusal)) }
+        if let limit = serverInfo?.maxPayload, payload.count > limit {
+            return completion(.failure(BusError(.payloadTooLarge(size: payload.count, limit: limit))))
+        }
+        subscribeInboxIfNeeded()
+        let token = nextToken
+        nextToken += 1
+        switch publish(subject: BusKey.subject(forKey: key), replyTo: inbox.replySubject(token: token),
+                       payload: payload, token: token) {
+        case .sent, .held:
+            break
+        case .failed(let error):
+            return completion(.failure(error))
+        }
+        pending[token] = PendingRequest(completion: completion, timeout: timeout)
+        let deadline = loop.nowMilliseconds + UInt64(timeout.millisecondsRoundedUp)
+        deadlines.insert(deadline: deadline, token: token)
+        armDeadlineTimer(for: deadline)
+    }
+
+    /// The inbox is subscribed once, at the first request, and again after each reconnect.
+    private func subscribeInboxIfNeeded() {
+        guard inboxSid == nil else { return }
+        let sid = nextSid
+        nextSid += 1
+        inboxSid = sid
+        guard case .connected = lifecycle, case .up(let connection, _) = link else { return }
+        scratch.removeAll(keepingCapacity: true)
+        NATSCommand.subscribe(subject: inbox.wildcard, queueGroup: nil, sid: sid, into: &scratch)
+        if let error = send(on: connection) {
+            linkLost("cannot subscribe the inbox: \(error.message)")
+        }
+    }
+
+    /// A MSG or HMSG: a reply on the inbox, or a request for a served key.
+    func didReceiveMessage(_ message: NATSMessage) {
+        stats.messagesIn += 1
+        stats.bytesIn += message.payload.count
+        if message.sid == inboxSid {
+            didReceiveReply(message)
+        } else {
+            deliverRequest(message)
+        }
+    }
+
+    private func didReceiveReply(_ message: NATSMessage) {
+        guard let token = inbox.token(fromSubject: message.subject),
+              let request = pending.removeValue(forKey: token) else {
+            stats.droppedReplies += 1
+            return log("dropped a reply on \(message.subject): no pending request has its token")
+        }
+        compactDeadlinesIfSparse()
+        switch message.status {
+        case nil:
+            request.completion(.success(message.payload))
+        case 503?:
+            request.completion(.failure(BusError(.noResponders)))
+        case let status?:
+            let description = message.statusDescription.map { " \($0)" } ?? ""
+            request.completion(.failure(BusError(.protocolError("the reply carried status \(status)\(description)"))))
+        }
+    }
+
+    // MARK: Timeouts
+
+    /// Sets the one deadline timer for `deadline` unless it is already set for an earlier one.
+    private func armDeadlineTimer(for deadline: UInt64) {
+        if let armedDeadline, armedDeadline <= deadline { return }
+        switch lifecycle {
+        case .connecting, .reconnecting, .connected: break
+        case .idle, .closing, .closed: return
+        }
+        let timer: LoopTimer
+        if let deadlineTimer {
+            timer = deadlineTimer
+        } else {
+            timer = makeTimer()
+            deadlineTimer = timer
+        }
+        armedDeadline = deadline
+        let now = loop.nowMilliseconds
+        timer.start(after: .milliseconds(Int64(deadline > now ? deadline - now : 0))) { [self] in deadlinesDue() }
+    }
+
+    private func deadlinesDue() {
+        armedDeadline = nil
+        let now = loop.nowMilliseconds
+        while let entry = deadlines.popDue(now: now) {
+            // Answered requests leave their entries behind: skip them.
+            guard let request = pending.removeValue(forKey: entry.token) else { continue }
+            request.completion(.failure(BusError(.timedOut(request.timeout))))
+        }
+        if let earliest = deadlines.earliest { armDeadlineTimer(for: earliest) }
+    }
+
+    /// Drops the entries of answered requests once they outnumber the pending ones, so a
+    /// stream of quick replies with long timeouts does not grow the queue.
+    private func compactDeadlinesIfSparse() {
+        guard deadlines.count > 1024, deadlines.count > 4 * pending.count else { return }
+        deadlines.compact { pending[$0] != nil }
+    }
+
+    /// Fails every pending request with `error` (their timeouts are dropped with them).
+    func failAllRequests(_ error: BusError) {
+        let failing = pending.sorted { $0.key < $1.key }.map(\.value)
+        pending.removeAll()
+        deadlines.removeAll()
+        armedDeadline = nil
+        deadlineTimer?.cancel()
+        for request in failing { request.completion(.failure(error)) }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounding any remainder up so that a deadline is never early;
+    /// negative durations count as zero.
+    var millisecondsRoundedUp: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let perMillisecond: Int64 = 1_000_000_000_000_000
+        return seconds * 1000 + (attoseconds + perMillisecond - 1) / perMillisecond
+    }
+}
