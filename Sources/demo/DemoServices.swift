@@ -3,13 +3,14 @@ import OaaS
 
 // The design's example services, under the names they have on the wire.
 
-/// `math.Calculator`: `add` keeps a running result per object; `complex_calculation` is the
+/// `math.Calculator`: `add` keeps a running result per object (served by the server and by
+/// agents, so the agent benchmarks can call it over the bus); `complex_calculation` is the
 /// agent-served method of the design (the sum of a list times the result).
 @Service("Calculator", package: "math")
 final class Calculator: OaasObject {
     var result: Double = 0
 
-    @Method func add(_ value: Double) -> Double {
+    @Method(serveWithAgent: true) func add(_ value: Double) -> Double {
         result += value
         return result
     }
@@ -59,4 +60,22 @@ func registerDemoServices() throws {
     try oaas.register(Calculator.self)
     try oaas.register(BackgroundProcessor.self)
     try oaas.register(HybridService.self)
+}
+
+/// Starts an agent for the demo class `classID`, on one object or (`objectID` nil) all.
+/// - Throws: ``AgentError``, or `DemoError` for a class the demo does not have.
+@discardableResult
+func startDemoAgent(classID: String, objectID: String?) async throws -> String {
+    switch classID {
+    case "math.Calculator": try await oaas.startAgent(Calculator.self, objectId: objectID)
+    case "worker.BackgroundProcessor": try await oaas.startAgent(BackgroundProcessor.self, objectId: objectID)
+    case "hybrid.HybridService": try await oaas.startAgent(HybridService.self, objectId: objectID)
+    default: throw DemoError("the demo has no class \(classID); it has \(oaas.registeredServices.joined(separator: ", "))")
+    }
+}
+
+/// A mistake in how the demo was asked to run.
+struct DemoError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,10 +1,12 @@
-// The demo: the design's server-only example, end to end, on the OaaS runtime.
+// The demo: the design's usage examples, end to end, on the OaaS runtime.
 //
-//   swift run demo                  starts the server, calls math.Calculator and friends through
-//                                   the built-in gRPC client, prints results and serverInfo,
-//                                   stops, and exits 0.
-//   swift run demo serve --port N   hosts the demo services on port N (0: any free port) until
-//                                   SIGINT or SIGTERM, then drains; prints `LISTENING <port>`.
+//   swift run demo           the server-only example (calls math.Calculator and friends through
+//                            the built-in gRPC client), then the agent-only, combined and
+//                            independence examples on the bus (embedded unless OPRC_BUS_URL
+//                            names a NATS server); exits 0.
+//   swift run demo serve [--port N] [--bus URL] [--agent CLASS[:OBJECT]]... [--no-server]
+//                            hosts the demo services and agents until SIGINT or SIGTERM, then
+//                            drains; prints `AGENT <id>`, `LISTENING <port>` and `READY`.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +14,7 @@ import Glibc
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func usage() -> Never {
-    say("usage: demo [serve [--port N]]")
+    complain("usage: demo [serve [--port N] [--bus embedded|nats://host:port[,...]] [--agent CLASS[:OBJECT]]... [--no-server]]")
     exit(2)
 }
 
@@ -20,23 +22,37 @@ switch arguments.first {
 case nil:
     do {
         try await ServerOnlyExample.run()
+        try await AgentExamples.run()
     } catch {
-        say("demo failed: \(error)")
+        complain("demo failed: \(error)")
         exit(1)
     }
 case "serve":
-    var port = 8080
+    // Before anything can start a thread: see StopSignal.
+    let stopSignal = StopSignal()
+    var options = ServeCommand.Options()
     var rest = arguments.dropFirst()
     while let option = rest.popFirst() {
-        guard option == "--port", let value = rest.popFirst(), let number = Int(value), (0...65535).contains(number) else {
+        switch option {
+        case "--port":
+            guard let value = rest.popFirst(), let number = Int(value), (0...65535).contains(number) else { usage() }
+            options.port = number
+        case "--bus":
+            guard let value = rest.popFirst() else { usage() }
+            options.busURL = value
+        case "--agent":
+            guard let value = rest.popFirst(), !value.isEmpty else { usage() }
+            options.agents.append(value)
+        case "--no-server":
+            options.server = false
+        default:
             usage()
         }
-        port = number
     }
     do {
-        try ServeCommand.run(port: port)
+        try await ServeCommand.run(options, stopSignal: stopSignal)
     } catch {
-        say("demo serve failed: \(error)")
+        complain("demo serve failed: \(error)")
         exit(1)
     }
 default:

@@ -1,4 +1,5 @@
 import Foundation
+import OaasBus
 
 /// The runtime's settings (the design's `OaasConfig`).
 ///
@@ -35,6 +36,25 @@ public struct OaasConfig: Sendable {
     public var debugLevel: DebugLevel
     /// The object store; `nil` means the embedded in-memory store (a new one per `configure`).
     public var store: (any ObjectStore)?
+    /// The message bus agents serve on and bus calls go through: `embedded` (the in-process
+    /// bus, the default; mock mode always uses it) or a NATS URL list
+    /// `nats://[token@|user:password@]host[:port][,host[:port]...]`. Env `OPRC_BUS_URL`.
+    public var busURL: String
+    /// NATS token, when the URL carries none. Env `OPRC_BUS_TOKEN`.
+    public var busToken: String?
+    /// NATS user and password, when the URL carries none. Env `OPRC_BUS_USER`,
+    /// `OPRC_BUS_PASSWORD`.
+    public var busUser: String?
+    public var busPassword: String?
+    /// How long a call through the bus waits for its reply by default. Env
+    /// `OAAS_BUS_TIMEOUT_MS`; default 10 s.
+    public var busRequestTimeout: Duration
+    /// How long connecting to a NATS server may take. Env `OAAS_BUS_CONNECT_TIMEOUT_MS`;
+    /// default 2 s.
+    public var busConnectTimeout: Duration
+
+    /// Whether ``busURL`` names the embedded bus.
+    public var usesEmbeddedBus: Bool { busURL.lowercased() == "embedded" }
 
     /// Makes a configuration; arguments left `nil` come from `environment`, then defaults.
     /// - Throws: ``ConfigurationError`` for an environment value that does not parse.
@@ -44,6 +64,8 @@ public struct OaasConfig: Sendable {
         serverPort: Int? = nil, serverHost: String? = nil, maxPendingCallsPerObject: Int? = nil,
         drainTimeout: Duration? = nil, goAwayNotice: Duration? = nil, debugLevel: DebugLevel? = nil,
         store: (any ObjectStore)? = nil,
+        busURL: String? = nil, busToken: String? = nil, busUser: String? = nil, busPassword: String? = nil,
+        busRequestTimeout: Duration? = nil, busConnectTimeout: Duration? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) {
         let env = EnvironmentReader(environment)
@@ -57,6 +79,8 @@ public struct OaasConfig: Sendable {
         let envDrain = try env.integer("OAAS_DRAIN_TIMEOUT_MS", in: 0...3_600_000, unless: drainTimeout)
         let envNotice = try env.integer("OAAS_GOAWAY_NOTICE_MS", in: 0...60_000, unless: goAwayNotice)
         let envLevel = try env.debugLevel("OAAS_DEBUG_LEVEL", unless: debugLevel)
+        let envBusTimeout = try env.integer("OAAS_BUS_TIMEOUT_MS", in: 1...3_600_000, unless: busRequestTimeout)
+        let envBusConnect = try env.integer("OAAS_BUS_CONNECT_TIMEOUT_MS", in: 1...600_000, unless: busConnectTimeout)
         self.asyncMode = asyncMode ?? envAsync
         self.mockMode = mockMode ?? envMock ?? false
         self.defaultPartition = defaultPartition ?? envPartition.map { UInt32($0) } ?? 0
@@ -67,6 +91,25 @@ public struct OaasConfig: Sendable {
         self.goAwayNotice = goAwayNotice ?? envNotice.map { .milliseconds($0) } ?? .seconds(1)
         self.debugLevel = debugLevel ?? envLevel ?? .info
         self.store = store
+        let envBusURL = busURL == nil ? env.string("OPRC_BUS_URL") : nil
+        self.busURL = busURL ?? envBusURL ?? "embedded"
+        self.busToken = busToken ?? env.string("OPRC_BUS_TOKEN")
+        self.busUser = busUser ?? env.string("OPRC_BUS_USER")
+        self.busPassword = busPassword ?? env.string("OPRC_BUS_PASSWORD")
+        self.busRequestTimeout = busRequestTimeout ?? envBusTimeout.map { .milliseconds($0) } ?? .seconds(10)
+        self.busConnectTimeout = busConnectTimeout ?? envBusConnect.map { .milliseconds($0) } ?? .seconds(2)
+        if !usesEmbeddedBus {
+            do {
+                try NATSURL.validate(self.busURL)
+            } catch {
+                throw ConfigurationError(setting: envBusURL != nil ? "OPRC_BUS_URL" : "busURL", value: BusURLRedaction.redacted(self.busURL),
+                                         expected: "'embedded' or nats://host:port[,host:port...] (\(error.reason))")
+            }
+        }
+        if self.busRequestTimeout <= .zero || self.busConnectTimeout <= .zero {
+            throw ConfigurationError(setting: "busRequestTimeout/busConnectTimeout", value: "\(self.busRequestTimeout)/\(self.busConnectTimeout)",
+                                     expected: "positive durations")
+        }
         if !(0...65535).contains(self.serverPort) {
             throw ConfigurationError(setting: "serverPort", value: String(self.serverPort), expected: "a port 0...65535")
         }

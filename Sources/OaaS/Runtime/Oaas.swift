@@ -16,6 +16,10 @@ public final class Oaas: @unchecked Sendable {
     public static let shared = Oaas()
 
     let registry = ServiceRegistry()
+    /// The runtime's own loop, shared by the server and the agents.
+    let ownLoop = SharedOwnLoop()
+    /// The running agents and the bus they use.
+    let agents = AgentRuntime()
     private let state: LockedValue<State>
 
     private enum Lifecycle {
@@ -166,7 +170,7 @@ public final class Oaas: @unchecked Sendable {
         }
         let serverLoop: EventLoop
         do {
-            serverLoop = try loop ?? EventLoop.startOwned(name: "oaas-server")
+            serverLoop = try loop ?? ownLoop.acquire()
         } catch {
             throw ServerError(.startFailed(cause: "cannot start the server's event loop: \(error)"))
         }
@@ -203,7 +207,7 @@ public final class Oaas: @unchecked Sendable {
                 })
             }
         } catch {
-            if ownsLoop { _ = serverLoop.shutdown(gracePeriod: .seconds(1)) }
+            if ownsLoop, ownLoop.release(serverLoop) { _ = serverLoop.shutdown(gracePeriod: .seconds(1)) }
             throw ServerError(.startFailed(cause: "\(error)"))
         }
     }
@@ -226,15 +230,15 @@ public final class Oaas: @unchecked Sendable {
         } catch {
             // The loop did not report back (it is not running, or is blocked): it cannot be
             // ended from here without waiting on it, so it is left to stop once idle.
-            if server.ownsLoop { try? server.loop.execute { server.stopLoopWhenIdle() } }
+            if server.ownsLoop, ownLoop.release(server.loop) { try? server.loop.execute { server.stopLoopWhenIdle() } }
             finishStop(server)
             throw ServerError(.stopFailed(cause: "\(error)"))
         }
         if server.ownsLoop {
-            if remaining == 0 {
-                _ = server.loop.shutdown(gracePeriod: .seconds(1))
-            } else {
+            if remaining > 0 {
                 leaveRunning(server, running: remaining)
+            } else if ownLoop.release(server.loop) {
+                _ = server.loop.shutdown(gracePeriod: .seconds(1))
             }
         }
         finishStop(server)
@@ -244,6 +248,8 @@ public final class Oaas: @unchecked Sendable {
     /// until they end, then stops itself (its thread is not joined).
     private func leaveRunning(_ server: RunningServer, running: Int) {
         logger.error("\(running) calls were still running after the drain; the server's loop stays up until they end")
+        // Agents still on the runtime's loop keep it; they end it when they leave.
+        guard ownLoop.release(server.loop) else { return }
         try? server.loop.execute { server.stopLoopWhenIdle() }
         // Someone must reap the loop's thread once it ends; a detached thread waits for it.
         let loop = server.loop
@@ -265,13 +271,13 @@ public final class Oaas: @unchecked Sendable {
             }
         }
         if server.ownsLoop {
-            if remaining == 0 {
+            if remaining > 0 {
+                leaveRunning(server, running: remaining)
+            } else if ownLoop.release(server.loop) {
                 server.loop.stop(gracePeriod: .seconds(1))
                 _ = await server.loop.terminated()
                 // The loop has finished; joining only reaps its thread, which is exiting.
                 server.loop.join()
-            } else {
-                leaveRunning(server, running: remaining)
             }
         }
         finishStop(server)

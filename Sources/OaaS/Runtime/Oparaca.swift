@@ -20,6 +20,22 @@ public final class Oparaca: Sendable {
         try runtime.stopServer()
     }
 
+    /// Starts an agent for object `objectId` of `service` (the older `run_agent`); the same
+    /// agent as ``Oaas/startAgent(_:objectId:partitionId:loop:)`` starts, listed by
+    /// ``Oaas/listAgents()``.
+    /// - Returns: the agent id.
+    @discardableResult
+    public func runAgent<Service: OaasService>(loop: EventLoop? = nil, service: Service.Type, objectId: String? = nil,
+                                               partitionId: UInt32? = nil) async throws(AgentError) -> String {
+        try await runtime.startAgent(service, objectId: objectId, partitionId: partitionId, loop: loop)
+    }
+
+    /// Stops the agent of object `objectId` of `service` (the older `stop_agent`); see
+    /// ``Oaas/stopAgent(_:)``.
+    public func stopAgent<Service: OaasService>(service: Service.Type, objectId: String? = nil) async throws(AgentError) {
+        try await runtime.stopAgent(service, objectId: objectId)
+    }
+
     /// Whether the configuration asks for the asynchronous handler (`nil`: decided per start).
     public var asyncMode: Bool? { runtime.config.asyncMode }
     /// Whether the runtime is in mock mode.

@@ -1,0 +1,155 @@
+import Logging
+import OaasBus
+import OaasLoop
+
+/// Where agents run, and what bus calls go through: a loop, the invocation engine the agents'
+/// calls run on, and the bus (connected on first use).
+///
+/// One per runtime at a time. The engine uses the runtime's object store, so agents and the
+/// server see the same objects. Immutable members any thread; the bus only on ``loop``'s thread.
+final class AgentHost: @unchecked Sendable {
+    // @unchecked: `busState` is touched only on `loop`'s thread; the rest is immutable.
+    let loop: EventLoop
+    /// Whether `loop` is the runtime's shared own loop (released when the host closes).
+    let ownsLoop: Bool
+    let engine: InvocationEngine
+    let config: OaasConfig
+    private let logger: Logger
+
+    private enum BusState {
+        case none
+        case connecting(waiters: [(Result<any Bus, BusError>) -> Void])
+        case ready(any Bus)
+        case closed
+    }
+
+    private var busState = BusState.none
+
+    /// Makes a host on `loop`: calls run inline on the runtime's own loop, as tasks on a
+    /// caller's loop (or as `config.asyncMode` says). Any thread.
+    init(loop: EventLoop, ownsLoop: Bool, config: OaasConfig, registry: ServiceRegistry, store: any ObjectStore, logger: Logger) {
+        self.loop = loop
+        self.ownsLoop = ownsLoop
+        self.config = config
+        self.logger = logger
+        let isAsync = config.asyncMode ?? !ownsLoop
+        engine = InvocationEngine(loop: loop, strategy: isAsync ? .tasks : .inline, registry: registry, store: store,
+                                  maxPendingPerObject: config.maxPendingCallsPerObject, logger: logger)
+    }
+
+    /// A description of the bus for logs and errors, without credentials.
+    var busDescription: String {
+        if config.mockMode || config.usesEmbeddedBus { return "the embedded bus" }
+        return "NATS at \(BusURLRedaction.redacted(config.busURL))"
+    }
+
+    /// Runs `body` on the loop thread and suspends until it calls its completion. When the
+    /// loop takes no more work, returns `failure` instead. Any thread or task.
+    func run<T>(orElse failure: T, _ body: @escaping (@escaping (T) -> Void) -> Void) async -> T {
+        let work = UncheckedTransfer(body)
+        let outcome: UncheckedTransfer<T>? = await withCheckedContinuation { continuation in
+            do {
+                try loop.execute {
+                    var resumed = false
+                    work.value { value in
+                        guard !resumed else { return }
+                        resumed = true
+                        continuation.resume(returning: UncheckedTransfer(value))
+                    }
+                }
+            } catch {
+                continuation.resume(returning: nil)
+            }
+        }
+        return outcome?.value ?? failure
+    }
+
+    /// Hands `body` the bus, connecting it first if needed: the embedded bus in mock mode or
+    /// when configured, else a NATS client. A failed connection is retried by the next caller.
+    /// Loop thread only.
+    func withBus(_ body: @escaping (Result<any Bus, BusError>) -> Void) {
+        assert(loop.inLoop)
+        switch busState {
+        case .ready(let bus):
+            body(.success(bus))
+        case .connecting(var waiters):
+            waiters.append(body)
+            busState = .connecting(waiters: waiters)
+        case .closed:
+            body(.failure(BusError(.closed)))
+        case .none:
+            if config.mockMode || config.usesEmbeddedBus {
+                let bus = EmbeddedBus(loop: loop)
+                busState = .ready(bus)
+                return body(.success(bus))
+            }
+            connectNATS(first: body)
+        }
+    }
+
+    private func connectNATS(first waiter: @escaping (Result<any Bus, BusError>) -> Void) {
+        var settings = NATSClientConfiguration(servers: config.busURL)
+        settings.token = config.busToken
+        settings.user = config.busUser
+        settings.password = config.busPassword
+        settings.connectTimeout = config.busConnectTimeout
+        settings.name = "oaas-swift"
+        let client: NATSClient
+        do {
+            client = try NATSClient(loop: loop, configuration: settings)
+        } catch {
+            return waiter(.failure(error))
+        }
+        let logger = self.logger
+        let where_ = busDescription
+        client.onStateChange = { state in logger.info("message bus \(where_): \(state)") }
+        busState = .connecting(waiters: [waiter])
+        client.connect { [self] result in
+            guard case .connecting(let waiters) = busState else {
+                // Closed while connecting: nobody wants this connection any more.
+                client.close {}
+                return
+            }
+            switch result {
+            case .success:
+                busState = .ready(client)
+                for waiter in waiters { waiter(.success(client)) }
+            case .failure(let error):
+                busState = .none
+                client.close {}
+                logger.error("cannot connect to \(where_): \(error)")
+                for waiter in waiters { waiter(.failure(error)) }
+            }
+        }
+    }
+
+    /// Closes the bus (stopping whatever it still serves) and calls `completion`. Loop thread
+    /// only.
+    func close(completion: @escaping () -> Void) {
+        assert(loop.inLoop)
+        let previous = busState
+        busState = .closed
+        switch previous {
+        case .ready(let bus):
+            bus.close(completion: completion)
+        case .connecting(let waiters):
+            for waiter in waiters { waiter(.failure(BusError(.closed))) }
+            completion()
+        case .none, .closed:
+            completion()
+        }
+    }
+}
+
+/// Hides the credentials of a bus URL in logs and errors.
+enum BusURLRedaction {
+    /// `nats://user:secret@host:4222` → `nats://***@host:4222`, for every URL of a list.
+    static func redacted(_ url: String) -> String {
+        url.split(separator: ",", omittingEmptySubsequences: false).map { part -> String in
+            guard let at = part.lastIndex(of: "@") else { return String(part) }
+            let start = part.range(of: "://")?.upperBound ?? part.startIndex
+            guard start <= at else { return String(part) }
+            return String(part[..<start]) + "***" + String(part[at...])
+        }.joined(separator: ",")
+    }
+}
