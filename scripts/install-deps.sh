@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only those that are missing.
 # Usage: scripts/install-deps.sh build|test|bench
-# `bench` adds the load tools. `test` also needs nghttp2's clients (h2load, nghttp) and, for the interop tests, Python
+# `bench` adds the load tools. `test` also needs nghttp2's clients (h2load, nghttp), a NATS
+# server (the agents' interop tests run one as a real peer) and, for the interop tests, Python
 # packages in a virtualenv of the system python3 at .venv-interop/ (pip runs only when one is
 # missing or too old).
 set -euo pipefail
@@ -10,10 +11,12 @@ target="${1:-build}"
 need=(libuv1-dev libnghttp2-dev zlib1g-dev pkg-config)
 case "$target" in
   build) ;;
-  test) need+=(nghttp2-client python3-venv) ;;
+  test) need+=(nghttp2-client python3-venv nats-server) ;;
   # The benchmarks: h2load and nghttp (nghttp2-client), nghttpd (nghttp2-server), taskset
-  # (util-linux), python3 for the harness, jemalloc for the oaas-load generator.
-  bench) need+=(nghttp2-client nghttp2-server util-linux python3 libjemalloc-dev) ;;
+  # (util-linux), python3 for the harness, jemalloc for the oaas-load generator, a NATS
+  # server for measuring calls that go through agents on a message bus, and the NATS C client
+  # (libnats-dev) that the agent benchmarks' echo responder, their floor, is built with.
+  bench) need+=(nghttp2-client nghttp2-server util-linux python3 libjemalloc-dev nats-server libnats-dev) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
@@ -46,7 +49,7 @@ interop_venv() {
   [ -x "$python" ] || python="$(command -v python3)"
   local packages=(
     "grpcio>=1.60" "grpcio-tools>=1.60" "grpcio-health-checking>=1.60" "grpcio-reflection>=1.60"
-    "protobuf>=4.25" "h2>=4.1" "pytest>=7.4" "pytest-timeout>=2.2"
+    "protobuf>=4.25" "h2>=4.1" "pytest>=7.4" "pytest-timeout>=2.2" "nats-py>=2.6"
   )
 
   if ! "$venv/bin/python" -c '' 2>/dev/null; then
@@ -60,7 +63,8 @@ import importlib, re, sys
 from importlib.metadata import version
 modules = {"grpcio": "grpc", "grpcio-tools": "grpc_tools.protoc", "grpcio-health-checking": "grpc_health.v1.health_pb2",
            "grpcio-reflection": "grpc_reflection.v1alpha.proto_reflection_descriptor_database",
-           "protobuf": "google.protobuf", "h2": "h2.connection", "pytest": "pytest", "pytest-timeout": "pytest_timeout"}
+           "protobuf": "google.protobuf", "h2": "h2.connection", "pytest": "pytest", "pytest-timeout": "pytest_timeout",
+           "nats-py": "nats.aio.client"}
 def numbers(v):
     return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
 for spec in sys.argv[1:]:

@@ -74,31 +74,46 @@ enum ServeCommand {
 /// SIGINT and SIGTERM, caught from construction on: the first ends `wait()`, a second one
 /// exits at once.
 ///
-/// The signals are blocked in the constructing thread, and so in every thread started after
-/// it (the server's loop included), and taken with `sigwait`: nothing is lost between the
-/// server announcing its port and the first wait. Construct it before starting threads.
+/// A process-wide handler writes to a pipe that `wait()` reads (the self-pipe pattern), so the
+/// signal is caught whichever thread the kernel delivers it to: blocking it per thread cannot
+/// cover threads the Swift runtime started before `main` ran. Nothing is lost between the
+/// announcement of READY and the first wait. Construct it once, before announcing anything.
 final class StopSignal: @unchecked Sendable {
-    // @unchecked: `signals` is written only by `init`.
-    private var signals = sigset_t()
+    // @unchecked: the descriptors are written only by `init`.
+    private var readEnd: Int32 = -1
 
     init() {
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { fatalError("cannot make the signal pipe: errno \(errno)") }
+        readEnd = ends[0]
+        signalPipeWriteEnd = ends[1]
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            // Only async-signal-safe calls here: one write(2).
+            var byte: UInt8 = 1
+            _ = Glibc.write(signalPipeWriteEnd, &byte, 1)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
     }
 
     /// Blocks until the first signal, then leaves a thread waiting for a second one.
     func wait() {
-        var pending = signals
-        var number: Int32 = 0
-        sigwait(&pending, &number)
-        let second = signals
+        let readEnd = self.readEnd
+        waitForByte(readEnd)
         Thread.detachNewThread {
-            var pending = second
-            var number: Int32 = 0
-            sigwait(&pending, &number)
+            waitForByte(readEnd)
             exit(130)
         }
     }
+}
+
+/// The pipe's write end, for the signal handler (which cannot capture anything).
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
+private func waitForByte(_ descriptor: Int32) {
+    var byte: UInt8 = 0
+    while Glibc.read(descriptor, &byte, 1) < 0, errno == EINTR {}
 }

@@ -54,19 +54,24 @@ def demo_binary() -> Path:
 # `demo serve` as a subprocess.
 
 class DemoServer(sup.ListeningProcess):
-    """One running `demo serve --port 0`, bound to 127.0.0.1. The port comes from the line
-    `LISTENING <port>`; any other output (log lines on either stream) is kept for messages."""
+    """One running `demo serve --port 0` (or `demo serve` with other `args`), bound to
+    127.0.0.1. The port comes from the line `LISTENING <port>`; any other output (log lines on
+    either stream) is kept for messages."""
 
     name = "demo"
 
-    def __init__(self, extra_env: dict[str, str] | None = None, start_timeout: float = 30.0):
+    def __init__(self, extra_env: dict[str, str] | None = None, start_timeout: float = 30.0,
+                 args: list[str] | None = None):
         env = dict(os.environ)
         # Only loopback: the demo's default host is 0.0.0.0.
         env["OAAS_SERVER_HOST"] = "127.0.0.1"
+        # The bus is the test's choice (an argument or extra_env), never the caller's shell's.
+        env.pop("OPRC_BUS_URL", None)
         env.update(extra_env or {})
         # `demo serve` takes SIGINT/SIGTERM from before it announces its port, so the
         # LISTENING line alone means a signal now starts a graceful stop.
-        super().__init__([str(demo_binary()), "serve", "--port", "0"], env, start_timeout)
+        argv = [str(demo_binary()), "serve", *(args if args is not None else ["--port", "0"])]
+        super().__init__(argv, env, start_timeout)
 
     def stop(self, timeout: float = 15.0) -> tuple[int, float]:
         """SIGTERM unless a signal was already sent, then wait: (exit code, seconds since the
