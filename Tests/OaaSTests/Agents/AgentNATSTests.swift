@@ -115,4 +115,23 @@ struct AgentNATSTests {
             }
         }
     }
+
+    @Test("the server's max_payload: a request over it fails at once with a clear error; a result over it becomes a SYSTEM_ERROR reply")
+    func maxPayload() async throws {
+        let server = try NATSServerProcess.start(maxPayload: 4096)
+        defer { server.stop() }
+        try await withAgentRuntime(try makeAgentRuntime(busURL: server.url)) { runtime in
+            try await runtime.startAgent(AgentWorker.self, objectId: "big")
+            let huge = "\"" + String(repeating: "y", count: 5000) + "\""
+            let error = try #require(await #expect(throws: BusCallError.self) { try await runtime.worker("big", "add", huge) })
+            #expect(error.code == "BUS_UNAVAILABLE")
+            #expect(error.message.contains("exceeds the bus limit of 4096 bytes"), "\(error.message)")
+
+            let oversized = try await runtime.worker("big", "repeat", "10000")
+            #expect(oversized.status == "systemError")
+            #expect(oversized.text.contains("more than the bus carries (4096)"))
+            #expect(try await runtime.worker("big", "repeat", "3").text == "xxx")
+            #expect(runtime.listAgents()["test.AgentWorker:big"]?.lastError?.contains("more than the bus carries") == true)
+        }
+    }
 }

@@ -44,6 +44,9 @@ final class AgentWorker: OaasObject, OaasService {
         definition = definition.method("startOwnAgent", serveWithAgent: false) { (worker: AgentWorker) async throws -> String in
             try await worker.startInstanceAgent()
         }
+        definition = definition.method("repeat", serveWithAgent: true) { (worker: AgentWorker, count: Int) -> String in
+            String(repeating: "x", count: count)
+        }
         definition = definition.method("serverOnly") { (worker: AgentWorker) -> Int in worker.total }
         return definition
     }
