@@ -20,6 +20,9 @@ static inline uv_signal_t *oaas_as_signal(void *handle) { return (uv_signal_t *)
 static inline uv_prepare_t *oaas_as_prepare(void *handle) { return (uv_prepare_t *)handle; }
 static inline uv_check_t *oaas_as_check(void *handle) { return (uv_check_t *)handle; }
 
+/* Requests share uv_req_t's prefix the same way; uv_cancel takes the base type. */
+static inline uv_req_t *oaas_as_req(void *req) { return (uv_req_t *)req; }
+
 static inline void *oaas_handle_data(const void *handle) { return ((const uv_handle_t *)handle)->data; }
 static inline void oaas_set_handle_data(void *handle, void *data) { ((uv_handle_t *)handle)->data = data; }
 static inline void *oaas_req_data(const void *req) { return ((const uv_req_t *)req)->data; }

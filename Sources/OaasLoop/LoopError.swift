@@ -35,10 +35,18 @@ public struct LoopError: Error, Sendable, CustomStringConvertible {
         public static let connectionClosed = Code(rawValue: 2)
         /// A write would take the connection's buffered bytes past its hard limit.
         public static let writeBufferFull = Code(rawValue: 3)
-        /// A host name that is neither an IP literal nor `localhost`.
+        /// A host name where only an IP literal or `localhost` is accepted (`SocketAddress`,
+        /// listening); names are resolved with `EventLoop.resolve`.
         public static let unresolvableHost = Code(rawValue: 4)
         /// The operation is not valid in the loop's current mode or state.
         public static let wrongState = Code(rawValue: 5)
+        /// The resolver answered that the name has no address: it does not exist (NXDOMAIN,
+        /// `EAI_NONAME`), or exists without an address of a usable family (`EAI_NODATA`,
+        /// `EAI_ADDRFAMILY`). The error's `name` keeps the resolver's own code.
+        public static let hostNotFound = Code(rawValue: 6)
+        /// The resolver could not get an answer now (`EAI_AGAIN`: no name server reachable, or
+        /// one that timed out); the same lookup may succeed later.
+        public static let nameServerUnavailable = Code(rawValue: UV_EAI_AGAIN.rawValue)
     }
 
     /// What kind of failure this is.
@@ -67,6 +75,26 @@ public struct LoopError: Error, Sendable, CustomStringConvertible {
             message: String(cString: uv_strerror(status)),
             operation: operation
         )
+    }
+
+    /// The error for a failed `uv_getaddrinfo` (libuv's `UV_EAI_*` codes): the answers that
+    /// mean "this name has no address" share `.hostNotFound`, so callers need not know the
+    /// resolver's variants; the resolver's own name stays in `name`.
+    init(resolver status: Int32, operation: String) {
+        let name = String(cString: uv_err_name(status))
+        switch status {
+        case UV_EAI_NONAME.rawValue, UV_EAI_NODATA.rawValue, UV_EAI_ADDRFAMILY.rawValue:
+            self.init(code: .hostNotFound, name: name,
+                      message: "unknown host: the resolver found no IPv4 or IPv6 address for it", operation: operation)
+        case UV_EAI_AGAIN.rawValue:
+            self.init(code: .nameServerUnavailable, name: name,
+                      message: "no answer from the name server (a temporary failure; it may work later)",
+                      operation: operation)
+        case UV_EAI_CANCELED.rawValue:
+            self.init(code: .cancelled, name: name, message: "the lookup was cancelled", operation: operation)
+        default:
+            self.init(uv: status, operation: operation)
+        }
     }
 
     static func loopShutDown(_ operation: String) -> LoopError {

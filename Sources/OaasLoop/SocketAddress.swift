@@ -6,7 +6,9 @@ internal import Glibc
 /// An IPv4 or IPv6 address and port.
 ///
 /// Hosts are IP literals (`127.0.0.1`, `::1`, `0.0.0.0`) or `localhost`, which means
-/// `127.0.0.1`. Names that need DNS are refused: the loop never blocks on a resolver.
+/// `127.0.0.1`. This initialiser never consults a resolver, so it may run on the loop thread;
+/// names that need one (DNS, `/etc/hosts`) go through `EventLoop.resolve(host:port:timeout:completion:)`,
+/// which hands back addresses of this type.
 ///
 /// Any thread.
 public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
@@ -19,7 +21,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a host and port.
     /// - Throws: `LoopError` `.invalidArgument` for a port out of range, `.unresolvableHost`
-    ///   for a host that is not an IP literal or `localhost`.
+    ///   for a host that is not an IP literal or `localhost` (resolve it first).
     public init(host: String, port: Int) throws(LoopError) {
         let operation = "address \(host):\(port)"
         guard (0...65535).contains(port) else {
@@ -35,7 +37,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
             isIPv6 = true
         } else {
             throw LoopError(code: .unresolvableHost, name: "UNRESOLVABLE_HOST",
-                            message: "'\(host)' is not an IP address (only IP literals and localhost are accepted)",
+                            message: "'\(host)' is not an IP address (only IP literals and localhost are accepted here; resolve names first)",
                             operation: operation)
         }
         self.host = literal
@@ -59,17 +61,25 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads an address the kernel filled in (getsockname / getpeername).
     init?(storage: UnsafePointer<sockaddr_storage>) {
+        self.init(sockaddr: UnsafeRawPointer(storage).assumingMemoryBound(to: sockaddr.self))
+    }
+
+    /// Reads an IPv4 or IPv6 `sockaddr` (from the kernel or from `getaddrinfo`); nil for other
+    /// families.
+    /// - Parameter port: replaces the address's own port; `getaddrinfo` is asked without a
+    ///   service, so the port in its answers is 0.
+    init?(sockaddr raw: UnsafePointer<sockaddr>, port overridePort: Int? = nil) {
         var name = [CChar](repeating: 0, count: 64)
-        switch Int32(storage.pointee.ss_family) {
+        switch Int32(raw.pointee.sa_family) {
         case AF_INET:
-            let address = UnsafeRawPointer(storage).assumingMemoryBound(to: sockaddr_in.self)
+            let address = UnsafeRawPointer(raw).assumingMemoryBound(to: sockaddr_in.self)
             guard uv_ip4_name(address, &name, name.count) == 0 else { return nil }
-            port = Int(UInt16(bigEndian: address.pointee.sin_port))
+            port = overridePort ?? Int(UInt16(bigEndian: address.pointee.sin_port))
             isIPv6 = false
         case AF_INET6:
-            let address = UnsafeRawPointer(storage).assumingMemoryBound(to: sockaddr_in6.self)
+            let address = UnsafeRawPointer(raw).assumingMemoryBound(to: sockaddr_in6.self)
             guard uv_ip6_name(address, &name, name.count) == 0 else { return nil }
-            port = Int(UInt16(bigEndian: address.pointee.sin6_port))
+            port = overridePort ?? Int(UInt16(bigEndian: address.pointee.sin6_port))
             isIPv6 = true
         default:
             return nil

@@ -36,7 +36,12 @@ extension TCPConnection {
     }
 
     /// Opens a connection to `host:port`; see `connect(loop:to:timeout:completion:)`.
-    /// - Throws: `LoopError` for a host that is not an IP literal or `localhost`, or a bad port.
+    ///
+    /// The host must be an IP literal or `localhost`: this call never waits for a resolver.
+    /// For names, `EventLoop.resolve(host:port:timeout:completion:)` first, then connect to the
+    /// addresses it finds.
+    /// - Throws: `LoopError` `.unresolvableHost` for any other host, `.invalidArgument` for a
+    ///   bad port.
     /// Loop thread only.
     public static func connect(
         loop: EventLoop, host: String, port: Int, timeout: Duration = .seconds(10),

@@ -73,14 +73,17 @@ struct NATSClientPartsTests {
         var pool = NATSServerPool(configured: configured)
         #expect(pool.endpoints.map(NATSServerPool.identity) == ["127.0.0.1:4222", "127.0.0.1:4223"])
         let added = pool.addAnnounced(["127.0.0.1:4222", "127.0.0.1:4223", "127.0.0.1:4224", "nats.example:4225",
-                                       "garbage", "[::1]:4226", "127.0.0.1:4224"])
-        #expect(added == 2)
-        #expect(pool.endpoints.map(NATSServerPool.identity) == ["127.0.0.1:4222", "127.0.0.1:4223", "127.0.0.1:4224", "[::1]:4226"])
+                                       "garbage:x", "[::1]:4226", "127.0.0.1:4224", "nats.example:4225"])
+        #expect(added == 3)
+        // Announced names are kept (they are resolved when dialled), each once.
+        #expect(pool.endpoints.map(NATSServerPool.identity)
+                == ["127.0.0.1:4222", "127.0.0.1:4223", "127.0.0.1:4224", "nats.example:4225", "[::1]:4226"])
         // Announced servers carry the configured credentials.
         #expect(pool.endpoints[2].user == "u" && pool.endpoints[2].password == "p")
-        #expect(pool.round(after: nil).map(\.port) == [4222, 4223, 4224, 4226])
-        #expect(pool.round(after: pool.endpoints[1]).map(\.port) == [4224, 4226, 4222, 4223])
-        #expect(pool.round(after: pool.endpoints[3]).map(\.port) == [4222, 4223, 4224, 4226])
+        #expect(pool.endpoints[3].user == "u" && pool.endpoints[3].password == "p")
+        #expect(pool.round(after: nil).map(\.port) == [4222, 4223, 4224, 4225, 4226])
+        #expect(pool.round(after: pool.endpoints[1]).map(\.port) == [4224, 4225, 4226, 4222, 4223])
+        #expect(pool.round(after: pool.endpoints[4]).map(\.port) == [4222, 4223, 4224, 4225, 4226])
         #expect(pool.hasAlternative(to: pool.endpoints[0]))
         let single = NATSServerPool(configured: try NATSEndpoint.parseList("nats://127.0.0.1:4222"))
         #expect(!single.hasAlternative(to: single.endpoints[0]))
@@ -89,7 +92,7 @@ struct NATSClientPartsTests {
     @Test("configurations and server lists that cannot work are refused up front")
     func invalidConfiguration() async throws {
         try await withOwnedLoop { loop in
-            for servers in ["", "nats://", "http://127.0.0.1:4222", "nats://nats.example:4222", "nats://127.0.0.1:99999"] {
+            for servers in ["", "nats://", "http://127.0.0.1:4222", "nats://nats example:4222", "nats://127.0.0.1:99999"] {
                 #expect(throws: BusError.self, "\(servers)") { _ = try NATSClient(loop: loop, configuration: NATSClientConfiguration(servers: servers)) }
             }
             var configuration = NATSClientConfiguration(servers: "nats://127.0.0.1:4222")
@@ -98,8 +101,9 @@ struct NATSClientPartsTests {
             configuration = NATSClientConfiguration(servers: "nats://127.0.0.1:4222")
             configuration.maxPingsOutstanding = 0
             #expect(throws: BusError.self) { _ = try NATSClient(loop: loop, configuration: configuration) }
-            // IP literals and localhost are fine, and nothing happens (no handle) before connect().
-            _ = try NATSClient(loop: loop, configuration: NATSClientConfiguration(servers: "nats://[::1]:4222,localhost"))
+            // IP literals, localhost and names are fine, and nothing happens (no handle, no
+            // lookup) before connect().
+            _ = try NATSClient(loop: loop, configuration: NATSClientConfiguration(servers: "nats://[::1]:4222,localhost,nats.example"))
         }
     }
 }

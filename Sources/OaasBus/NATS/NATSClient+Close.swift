@@ -3,9 +3,10 @@ import OaasLoop
 // Closing: by the caller, or after giving up reconnecting. Loop thread only.
 extension NATSClient {
     /// Closes the client: fails pending requests and waiting `ready`s and connects with
-    /// `.closed`, stops the timers, closes the connection, and calls `completion` once every
-    /// handle of the client has closed (after an outstanding TCP connect has ended, which
-    /// takes at most ``NATSClientConfiguration/connectTimeout``). Every later call fails with
+    /// `.closed`, stops the timers, cancels a pending name lookup (its answer is never
+    /// used), closes the connection, and calls `completion` once every handle of the client
+    /// has closed (after an outstanding TCP connect has ended, which takes at most
+    /// ``NATSClientConfiguration/connectTimeout``). Every later call fails with
     /// `.closed`. Idempotent: a second call's completion runs when the first's does.
     /// Loop thread only.
     public func close(completion: @escaping () -> Void) {

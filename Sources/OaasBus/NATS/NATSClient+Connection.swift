@@ -3,12 +3,14 @@ import OaasLoop
 // Connecting: rounds of attempts over the servers, the handshake, reading, and replacing a lost
 // connection. Loop thread only.
 extension NATSClient {
-    /// Connects: tries each configured server once, in order, and completes once a server has
-    /// acknowledged CONNECT (its PONG to the PING behind it).
+    /// Connects: tries each configured server once, in order (every address of a server
+    /// given by name, before the next server), and completes once a server has acknowledged
+    /// CONNECT (its PONG to the PING behind it).
     ///
     /// - Parameter completion: runs once on the loop thread: success; `.authorizationFailed`
     ///   with the server's text (e.g. "Authorization Violation") when credentials were refused;
-    ///   `.connectionFailed` saying why each server failed when none worked (the client is then
+    ///   `.connectionFailed` saying why each server failed when none worked (`cannot resolve
+    ///   'nats.example': ...` for a name without an address; the client is then
     ///   idle again and may be asked to connect again); `.closed` after ``close(completion:)``.
     ///   While connecting or reconnecting, it waits for that to end; when connected, it runs
     ///   at once.
@@ -46,69 +48,24 @@ extension NATSClient {
         dialNext()
     }
 
-    /// Dials the round's next server, or ends the round when none is left.
-    func dialNext() {
-        while round.next < round.candidates.count {
-            let endpoint = round.candidates[round.next]
-            round.next += 1
-            linkGeneration &+= 1
-            let generation = linkGeneration
-            link = .dialing(endpoint)
-            do {
-                try TCPConnection.connect(loop: loop, host: endpoint.host, port: endpoint.port,
-                                          timeout: configuration.connectTimeout) { [self] result in
-                    dialFinished(result, endpoint: endpoint, generation: generation)
-                }
-                dialInFlight = true
-                return
-            } catch {
-                link = .down
-                round.record(BusError(.connectionFailed("\(Self.address(of: endpoint)): \(error.message)")))
-                log("cannot connect to \(Self.address(of: endpoint)): \(error.message)")
-            }
-        }
-        link = .down
-        roundFailed()
-    }
-
-    private func dialFinished(_ result: Result<TCPConnection, LoopError>, endpoint: NATSEndpoint, generation: UInt64) {
-        dialInFlight = false
-        switch lifecycle {
-        case .connecting, .reconnecting:
-            break
-        case .closing, .closed, .idle, .connected:
-            // close() ran while the connect was outstanding and is waiting for it.
-            if case .success(let connection) = result { retire(connection) }
-            finishClosingIfDone()
-            return
-        }
-        guard generation == linkGeneration, case .dialing = link else {
-            if case .success(let connection) = result { retire(connection) }
-            return
-        }
-        switch result {
-        case .failure(let error):
-            link = .down
-            round.record(BusError(.connectionFailed("\(Self.address(of: endpoint)): \(error.message)")))
-            log("cannot connect to \(Self.address(of: endpoint)): \(error.message)")
-            dialNext()
-        case .success(let connection):
-            parser = NATSParser()
-            link = .awaitingInfo(connection, endpoint)
-            // Held publishes go out in one write after the reconnect.
-            connection.maxBufferedBytes = max(connection.maxBufferedBytes, 2 * configuration.reconnectBufferBytes)
-            connection.onRead = { [self] event in didRead(event, generation: generation) }
-            connection.onClose = { [self] error in connectionClosed(error, generation: generation) }
-            connection.startReading()
-            armLinkTimer(after: configuration.connectTimeout) { [self] in
-                guard generation == linkGeneration else { return }
-                attemptFailed(BusError(.connectionFailed(
-                    "\(Self.address(of: endpoint)): no NATS handshake within \(configuration.connectTimeout)")))
-            }
+    /// The TCP connect succeeded: wait for the server's INFO, within the connect timeout.
+    func connectionOpened(_ connection: TCPConnection, endpoint: NATSEndpoint, generation: UInt64) {
+        parser = NATSParser()
+        link = .awaitingInfo(connection, endpoint)
+        // Held publishes go out in one write after the reconnect.
+        connection.maxBufferedBytes = max(connection.maxBufferedBytes, 2 * configuration.reconnectBufferBytes)
+        connection.onRead = { [self] event in didRead(event, generation: generation) }
+        connection.onClose = { [self] error in connectionClosed(error, generation: generation) }
+        connection.startReading()
+        armLinkTimer(after: configuration.connectTimeout) { [self] in
+            guard generation == linkGeneration else { return }
+            attemptFailed(BusError(.connectionFailed(
+                "\(Self.address(of: endpoint)): no NATS handshake within \(configuration.connectTimeout)")))
         }
     }
 
-    /// The current attempt failed during the handshake: drop it and try the next server.
+    /// The current attempt failed during the handshake: drop it and try the next address or
+    /// server.
     func attemptFailed(_ error: BusError) {
         if let address = currentAddress { log("connection attempt to \(address) failed: \(error)") }
         // No flush can wait during a handshake: nothing to run.
@@ -118,7 +75,7 @@ extension NATSClient {
     }
 
     /// Every server of the round failed.
-    private func roundFailed() {
+    func roundFailed() {
         let failure = round.failure
         switch lifecycle {
         case .connecting:
@@ -202,7 +159,7 @@ extension NATSClient {
             attemptFailed(error)
         case .up:
             linkLost(error.description)
-        case .down, .dialing:
+        case .down, .resolving, .dialing:
             break
         }
     }
@@ -266,7 +223,7 @@ extension NATSClient {
         case .up(_, let endpoint):
             serverInfo = info
             if info.lameDuckMode { serverEntersLameDuckMode(endpoint) }
-        case .down, .dialing:
+        case .down, .resolving, .dialing:
             break
         }
     }
@@ -323,7 +280,7 @@ extension NATSClient {
             // Every other -ERR (stale connection, slow consumer, parser error, authorization
             // revoked, ...) is followed by the server closing the connection: replace it now.
             linkLost("server error: \(text)")
-        case .down, .dialing:
+        case .down, .resolving, .dialing:
             break
         }
     }
@@ -378,6 +335,9 @@ extension NATSClient {
         switch link {
         case .awaitingInfo(let connection, _), .awaitingPong(let connection, _), .up(let connection, _):
             retire(connection)
+        case .resolving(_, let resolution):
+            // Its completion will not run, so nothing of the old attempt can come back.
+            resolution.cancel()
         case .down, .dialing:
             break
         }
@@ -407,13 +367,14 @@ extension NATSClient {
     var currentConnection: TCPConnection? {
         switch link {
         case .awaitingInfo(let connection, _), .awaitingPong(let connection, _), .up(let connection, _): connection
-        case .down, .dialing: nil
+        case .down, .resolving, .dialing: nil
         }
     }
 
     var currentAddress: String? {
         switch link {
-        case .dialing(let endpoint), .awaitingInfo(_, let endpoint), .awaitingPong(_, let endpoint), .up(_, let endpoint):
+        case .resolving(let endpoint, _), .dialing(let endpoint, _), .awaitingInfo(_, let endpoint),
+             .awaitingPong(_, let endpoint), .up(_, let endpoint):
             Self.address(of: endpoint)
         case .down:
             nil

@@ -15,11 +15,14 @@ extension NATSClient {
         case closed
     }
 
-    /// The connection to one server, from TCP connect to a completed handshake.
+    /// The connection to one server, from looking up its name to a completed handshake.
     enum Link {
         case down
-        /// The TCP connect is outstanding.
-        case dialing(NATSEndpoint)
+        /// The server's host name is being resolved; cancelling the resolution is enough to
+        /// abandon it (its completion then never runs).
+        case resolving(NATSEndpoint, HostResolution)
+        /// The TCP connect to one of the server's addresses is outstanding.
+        case dialing(NATSEndpoint, SocketAddress)
         /// Connected; the server's INFO has not arrived yet.
         case awaitingInfo(TCPConnection, NATSEndpoint)
         /// CONNECT and PING sent; the PONG that confirms them has not arrived yet.
@@ -29,9 +32,15 @@ extension NATSClient {
     }
 
     /// One pass over a list of servers, and why each attempt failed.
+    ///
+    /// A server whose host is a name may have several addresses: each is tried in turn
+    /// before the next server, so a name that points at a cluster works like a list.
     struct ConnectRound {
         var candidates: [NATSEndpoint] = []
         var next = 0
+        /// The addresses found for the server being tried (`candidates[next - 1]`).
+        var addresses: [SocketAddress] = []
+        var nextAddress = 0
         var reasons: [String] = []
         /// The first refusal of our credentials: it is the failure a person can act on, so it
         /// wins over servers that were merely unreachable.

@@ -11,7 +11,11 @@ import OaasLoop
 /// and announced) with jittered exponential back-off, then subscribes every served key again
 /// and sends the publishes it held meanwhile. Requests keep their own timeouts throughout.
 ///
-/// Hosts are IP literals or `localhost` (the loop connects without a resolver).
+/// Hosts are IP literals, `localhost`, or names (`nats://nats:4222`, as in Kubernetes). A name
+/// is resolved afresh on every attempt to reach its server, on libuv's thread pool so the loop
+/// never waits (``OaasLoop/EventLoop/resolve(host:port:timeout:completion:)``), and each of its
+/// addresses is tried in turn before the next server; a name that does not resolve is a failed
+/// attempt like a refused connection.
 ///
 /// Loop-confined: make it on any thread, then call every other member on ``loop``'s thread;
 /// callbacks run there too. Completions of calls that fail at once (closed client, payload too
@@ -35,6 +39,7 @@ public final class NATSClient: Bus {
     /// Bumped whenever `link` is replaced, so that callbacks of an older connection are ignored.
     var linkGeneration: UInt64 = 0
     /// Whether a TCP connect is outstanding (it cannot be cancelled; `close()` waits for it).
+    /// A name lookup needs no such count: cancelling it guarantees its completion never runs.
     var dialInFlight = false
     /// The current connection's parser; a fresh one for each connection. Only `didRead`
     /// touches it, and nothing it calls replaces it (a new connection is set up from a later
@@ -87,8 +92,9 @@ public final class NATSClient: Bus {
 
     /// Makes a client; no I/O happens until ``connect(completion:)``.
     ///
-    /// - Throws: ``BusError`` `.connectionFailed` for a server list that does not parse, names
-    ///   a host that needs DNS, or a configuration value out of range.
+    /// - Throws: ``BusError`` `.connectionFailed` for a server list that does not parse or a
+    ///   configuration value out of range. Host names are not looked up here: a name that does
+    ///   not resolve fails ``connect(completion:)``, which reports why.
     /// Any thread.
     public init(loop: EventLoop, configuration: NATSClientConfiguration) throws(BusError) {
         var endpoints: [NATSEndpoint]
@@ -105,12 +111,6 @@ public final class NATSClient: Bus {
                 endpoints[index].password = configuration.password
             } else if let password = configuration.password {
                 endpoints[index].password = password
-            }
-            let endpoint = endpoints[index]
-            do {
-                _ = try SocketAddress(host: endpoint.host, port: endpoint.port)
-            } catch {
-                throw BusError(.connectionFailed("server \(endpoint.host):\(endpoint.port): \(error.message)"))
             }
         }
         if let problem = Self.problem(in: configuration) {

@@ -1,8 +1,7 @@
 /// How a ``NATSClient`` reaches and talks to its NATS servers. Any thread (a plain value).
 ///
-/// Hosts must be IP literals or `localhost` for now: the loop connects without a resolver
-/// (see ``OaasLoop/SocketAddress``), and ``NATSClient/init(loop:configuration:)`` refuses a
-/// configured name that needs DNS. Announced servers (`connect_urls`) that need DNS are skipped.
+/// Hosts may be IP literals, `localhost` or names; names (configured or announced in
+/// `connect_urls`) are resolved on every attempt to reach the server, without blocking the loop.
 public struct NATSClientConfiguration: Sendable {
     /// The servers, as a comma-separated list of URLs:
     /// `nats://[user:password@|token@]host[:port][,...]`. A bare `host:port` is accepted too.
@@ -18,8 +17,9 @@ public struct NATSClientConfiguration: Sendable {
     /// The queue group every ``NATSClient/serve(key:handler:ready:)`` joins, so that the
     /// servers of one key share its requests.
     public var queueGroup: String = "oaas"
-    /// How long one server may take to accept the TCP connection, and again to complete the
-    /// NATS handshake (INFO, then CONNECT and PING answered by PONG).
+    /// How long one server may take to have its name resolved, then each of its addresses to
+    /// accept the TCP connection, and again to complete the NATS handshake (INFO, then CONNECT
+    /// and PING answered by PONG).
     public var connectTimeout: Duration = .seconds(2)
     /// How often the client pings the server to find a dead connection.
     public var pingInterval: Duration = .seconds(20)

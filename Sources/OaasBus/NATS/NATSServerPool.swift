@@ -1,5 +1,3 @@
-import OaasLoop
-
 /// The servers a ``NATSClient`` may connect to: the configured ones, in their order, then those
 /// the servers announced in INFO `connect_urls`, each address once. Pure; loop-confined with
 /// its client.
@@ -22,21 +20,22 @@ struct NATSServerPool {
         }
     }
 
-    /// The address that makes two endpoints the same server: `localhost` is 127.0.0.1.
+    /// The address that makes two endpoints the same server: `localhost` is 127.0.0.1 (as the
+    /// loop resolves it). Other names are compared as written, not by what they resolve to,
+    /// which may change between attempts.
     static func identity(_ endpoint: NATSEndpoint) -> String {
         let host = endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
         return host.contains(":") ? "[\(host)]:\(endpoint.port)" : "\(host):\(endpoint.port)"
     }
 
-    /// Adds the servers of an INFO's `connect_urls` not known yet. Entries that do not parse,
-    /// or that name a host the loop cannot connect to without DNS, are skipped.
+    /// Adds the servers of an INFO's `connect_urls` not known yet. Entries that do not parse
+    /// are skipped; names are kept and resolved when dialled, like configured ones.
     /// - Returns: how many were added.
     @discardableResult
     mutating func addAnnounced(_ urls: [String]) -> Int {
         var added = 0
         for text in urls {
             guard var endpoint = NATSEndpoint.parseAnnounced(text) else { continue }
-            guard (try? SocketAddress(host: endpoint.host, port: endpoint.port)) != nil else { continue }
             guard known.insert(Self.identity(endpoint)).inserted else { continue }
             endpoint.user = announcedCredentials.user
             endpoint.password = announcedCredentials.password
