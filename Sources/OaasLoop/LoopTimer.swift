@@ -150,6 +150,10 @@ extension Duration {
         guard seconds >= 0 else { return 0 }
         let attosecondsPerMillisecond: Int64 = 1_000_000_000_000_000
         let extra = (attoseconds + attosecondsPerMillisecond - 1) / attosecondsPerMillisecond
-        return UInt64(seconds) * 1000 + UInt64(max(0, extra))
+        // Saturate: a duration of centuries is "never", not an overflow trap.
+        let (milliseconds, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return .max }
+        let (total, overflowTotal) = milliseconds.addingReportingOverflow(UInt64(max(0, extra)))
+        return overflowTotal ? .max : total
     }
 }

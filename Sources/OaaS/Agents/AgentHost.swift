@@ -24,6 +24,9 @@ final class AgentHost: @unchecked Sendable {
     }
 
     private var busState = BusState.none
+    /// A NATS client whose first connection failed, reused by the next attempt (a client
+    /// registers with its loop; making one per failed attempt would pile them up).
+    private var idleClient: NATSClient?
 
     /// Makes a host on `loop`: calls run inline on the runtime's own loop, as tasks on a
     /// caller's loop (or as `config.asyncMode` says). Any thread.
@@ -95,10 +98,15 @@ final class AgentHost: @unchecked Sendable {
         settings.connectTimeout = config.busConnectTimeout
         settings.name = "oaas-swift"
         let client: NATSClient
-        do {
-            client = try NATSClient(loop: loop, configuration: settings)
-        } catch {
-            return waiter(.failure(error))
+        if let idleClient {
+            client = idleClient
+            self.idleClient = nil
+        } else {
+            do {
+                client = try NATSClient(loop: loop, configuration: settings)
+            } catch {
+                return waiter(.failure(error))
+            }
         }
         let logger = self.logger
         let where_ = busDescription
@@ -116,7 +124,7 @@ final class AgentHost: @unchecked Sendable {
                 for waiter in waiters { waiter(.success(client)) }
             case .failure(let error):
                 busState = .none
-                client.close {}
+                idleClient = client
                 logger.error("cannot connect to \(where_): \(error)")
                 for waiter in waiters { waiter(.failure(error)) }
             }
@@ -129,6 +137,8 @@ final class AgentHost: @unchecked Sendable {
         assert(loop.inLoop)
         let previous = busState
         busState = .closed
+        idleClient?.close {}
+        idleClient = nil
         switch previous {
         case .ready(let bus):
             bus.close(completion: completion)

@@ -62,6 +62,18 @@ final class AgentRuntime: Sendable {
         }
     }
 
+    /// Whether an agent is starting or stopping right now.
+    var hasAgentsInTransition: Bool {
+        table.withLock { table in
+            table.entries.values.contains { entry in
+                switch entry {
+                case .starting, .stopping: true
+                case .serving: false
+                }
+            }
+        }
+    }
+
     /// Every started agent (serving or stopping), by id.
     func infos() -> [String: AgentInfo] {
         let agents: [(RunningAgent, AgentInfo.State)] = table.withLock { table in

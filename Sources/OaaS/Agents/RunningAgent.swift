@@ -58,30 +58,44 @@ final class RunningAgent: @unchecked Sendable {
     // MARK: Starting and stopping
 
     /// Serves every route on `bus`; completes once the bus has confirmed them all, or with the
-    /// first failure after withdrawing the ones that succeeded. Loop thread only.
-    func start(on bus: any Bus, completion: @escaping (Result<Void, BusError>) -> Void) {
+    /// first failure (or `.connectionFailed` when `limit` passes first) after withdrawing the
+    /// ones that succeeded. Loop thread only.
+    func start(on bus: any Bus, within limit: Duration, completion: @escaping (Result<Void, BusError>) -> Void) {
         assert(host.loop.inLoop)
         self.bus = bus
         guard !routes.isEmpty else { return completion(.success(())) }
         var outstanding = routes.count
         var failure: BusError?
+        var decided = false
+        let decide = { [self] (outcome: Result<Void, BusError>) in
+            decided = true
+            if case .failure = outcome {
+                for subscription in subscriptions { bus.stopServing(subscription) }
+                subscriptions = []
+            }
+            completion(outcome)
+        }
+        let timer = host.loop.schedule(after: limit) {
+            guard !decided else { return }
+            decide(.failure(BusError(.connectionFailed("the bus did not confirm the agent's keys within \(limit)"))))
+        }
         for route in routes {
             bus.serve(key: route.key, handler: { [weak self] request in
                 self?.handle(request, on: route)
             }, ready: { [self] result in
+                if decided {
+                    // Confirmed after the start gave up: withdraw it again.
+                    if case .success(let late) = result { bus.stopServing(late) }
+                    return
+                }
                 switch result {
                 case .success(let subscription): subscriptions.append(subscription)
                 case .failure(let error): failure = failure ?? error
                 }
                 outstanding -= 1
                 guard outstanding == 0 else { return }
-                if let failure {
-                    for subscription in subscriptions { bus.stopServing(subscription) }
-                    subscriptions = []
-                    completion(.failure(failure))
-                } else {
-                    completion(.success(()))
-                }
+                timer.close()
+                decide(failure.map { .failure($0) } ?? .success(()))
             })
         }
     }

@@ -42,6 +42,9 @@ extension Oaas {
                 throw AgentError(.startFailed(agentID: id, cause: "'\(BusKey.anyObject)' is not an object id; omit objectId to serve every object"))
             }
         }
+        if let problem = configurationProblem {
+            throw AgentError(.startFailed(agentID: id, cause: problem.message))
+        }
         let config = self.config
         let partition = partitionId ?? config.defaultPartition
         guard agents.reserve(id) else { throw AgentError(.alreadyRunning(agentID: id)) }
@@ -55,10 +58,12 @@ extension Oaas {
             throw AgentError(.startFailed(agentID: id, cause: "\(error)"))
         }
         let agent = RunningAgent(id: id, service: service, objectID: objectId, partition: partition, host: host, logger: logger)
+        // A bus that is reconnecting would keep the start waiting for as long as it is down.
+        let limit = config.busConnectTimeout + .seconds(5)
         let outcome: Result<Void, BusError> = await host.run(orElse: .failure(BusError(.closed))) { finish in
             host.withBus { result in
                 switch result {
-                case .success(let bus): agent.start(on: bus, completion: finish)
+                case .success(let bus): agent.start(on: bus, within: limit, completion: finish)
                 case .failure(let error): finish(.failure(error))
                 }
             }
@@ -140,13 +145,24 @@ extension Oaas {
     /// starts afresh with the configuration of that moment. Any thread or task.
     public func closeBus() async {
         await stopAllAgents()
-        guard let host = agents.detachIdleHost() else { return }
-        await host.run(orElse: ()) { finish in host.close { finish(()) } }
-        if host.ownsLoop, ownLoop.release(host.loop) {
-            host.loop.stop(gracePeriod: .seconds(1))
-            _ = await host.loop.terminated()
-            host.loop.join()
+        // Starts and stops in progress elsewhere end within their own bounds (connect limit,
+        // drain timeout); wait for them, then stop whatever they started.
+        let patience = ContinuousClock.now + config.drainTimeout + config.busConnectTimeout + .seconds(10)
+        while agents.hasAgentsInTransition, ContinuousClock.now < patience {
+            try? await Task.sleep(for: .milliseconds(10))
         }
+        await stopAllAgents()
+        guard let host = agents.detachIdleHost() else {
+            logger.error("closeBus: agents still starting or stopping after waiting for them; the bus stays open")
+            return
+        }
+        await close(host)
+    }
+
+    /// Closes a detached host's bus and releases its loop.
+    func close(_ host: AgentHost) async {
+        await host.run(orElse: ()) { finish in host.close { finish(()) } }
+        if host.ownsLoop { await ownLoop.release(host.loop) }
     }
 
     /// The agents' host: the existing one, or a new one on `loop` or the runtime's own loop.
@@ -158,7 +174,9 @@ extension Oaas {
         let ownLoop = self.ownLoop
         return try agents.host(on: loop) { loop in
             let hostLoop = try loop ?? ownLoop.acquire()
-            return AgentHost(loop: hostLoop, ownsLoop: loop == nil, config: config, registry: registry, store: store, logger: logger)
+            let host = AgentHost(loop: hostLoop, ownsLoop: loop == nil, config: config, registry: registry, store: store, logger: logger)
+            if host.ownsLoop { ownLoop.register(host.engine, on: hostLoop) }
+            return host
         }
     }
 

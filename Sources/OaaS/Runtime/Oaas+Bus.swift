@@ -55,6 +55,9 @@ extension Oaas {
         } catch {
             throw BusCallError(.invalidCall(cause: "\(error)"), key: key)
         }
+        if let problem = configurationProblem {
+            throw BusCallError(.busUnavailable(cause: problem.message), key: key)
+        }
         let host: AgentHost
         do {
             host = try agentHost(loop: nil)

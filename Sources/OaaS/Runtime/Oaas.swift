@@ -75,6 +75,11 @@ public final class Oaas: @unchecked Sendable {
             state.store = config.store ?? InMemoryObjectStore()
             state.logger = Self.makeLogger(config)
         }
+        // A bus with no agents on it is dropped, so the next agent or bus call uses the new
+        // settings and store; running agents keep theirs (as the Python SDK keeps them).
+        if let host = agents.detachIdleHost() {
+            Task { await self.close(host) }
+        }
     }
 
     /// The current configuration.
@@ -84,6 +89,9 @@ public final class Oaas: @unchecked Sendable {
     public var store: any ObjectStore { state.withLock { $0.store } }
 
     var logger: Logger { state.withLock { $0.logger } }
+
+    /// An environment value that did not parse when the default configuration was read.
+    var configurationProblem: ConfigurationError? { state.withLock { $0.configurationProblem } }
 
     // MARK: Services
 
@@ -183,6 +191,7 @@ public final class Oaas: @unchecked Sendable {
                     let engine = InvocationEngine(loop: serverLoop, strategy: isAsync ? .tasks : .inline, registry: registry,
                                                   store: store, maxPendingPerObject: config.maxPendingCallsPerObject,
                                                   logger: logger)
+                    if ownsLoop { self.ownLoop.register(engine, on: serverLoop) }
                     let handler: any InvocationHandler = isAsync
                         ? AsyncInvocationHandler(engine: engine) : SyncInvocationHandler(engine: engine)
                     var grpc: GRPCServer?
@@ -207,7 +216,7 @@ public final class Oaas: @unchecked Sendable {
                 })
             }
         } catch {
-            if ownsLoop, ownLoop.release(serverLoop) { _ = serverLoop.shutdown(gracePeriod: .seconds(1)) }
+            if ownsLoop { ownLoop.release(serverLoop) }
             throw ServerError(.startFailed(cause: "\(error)"))
         }
     }
@@ -230,15 +239,15 @@ public final class Oaas: @unchecked Sendable {
         } catch {
             // The loop did not report back (it is not running, or is blocked): it cannot be
             // ended from here without waiting on it, so it is left to stop once idle.
-            if server.ownsLoop, ownLoop.release(server.loop) { try? server.loop.execute { server.stopLoopWhenIdle() } }
+            if server.ownsLoop { ownLoop.releaseInBackground(server.loop) }
             finishStop(server)
             throw ServerError(.stopFailed(cause: "\(error)"))
         }
         if server.ownsLoop {
             if remaining > 0 {
                 leaveRunning(server, running: remaining)
-            } else if ownLoop.release(server.loop) {
-                _ = server.loop.shutdown(gracePeriod: .seconds(1))
+            } else {
+                ownLoop.release(server.loop)
             }
         }
         finishStop(server)
@@ -248,12 +257,8 @@ public final class Oaas: @unchecked Sendable {
     /// until they end, then stops itself (its thread is not joined).
     private func leaveRunning(_ server: RunningServer, running: Int) {
         logger.error("\(running) calls were still running after the drain; the server's loop stays up until they end")
-        // Agents still on the runtime's loop keep it; they end it when they leave.
-        guard ownLoop.release(server.loop) else { return }
-        try? server.loop.execute { server.stopLoopWhenIdle() }
-        // Someone must reap the loop's thread once it ends; a detached thread waits for it.
-        let loop = server.loop
-        Thread.detachNewThread { loop.join() }
+        // Agents still on the runtime's loop keep it; the last user ends it once idle.
+        ownLoop.releaseInBackground(server.loop)
     }
 
     /// Stops the server gracefully, suspending instead of blocking; see ``stopServer()``.
@@ -273,11 +278,8 @@ public final class Oaas: @unchecked Sendable {
         if server.ownsLoop {
             if remaining > 0 {
                 leaveRunning(server, running: remaining)
-            } else if ownLoop.release(server.loop) {
-                server.loop.stop(gracePeriod: .seconds(1))
-                _ = await server.loop.terminated()
-                // The loop has finished; joining only reaps its thread, which is exiting.
-                server.loop.join()
+            } else {
+                await ownLoop.release(server.loop)
             }
         }
         finishStop(server)

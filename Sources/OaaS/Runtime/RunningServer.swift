@@ -52,11 +52,4 @@ final class RunningServer: @unchecked Sendable {
             drainEngine()
         }
     }
-
-    /// Ends the runtime's own loop once no call runs on it: ending it under a suspended call
-    /// would crash the process when the call resumes. Loop thread only.
-    func stopLoopWhenIdle() {
-        precondition(ownsLoop)
-        engine.whenIdle { [loop] in loop.stop(gracePeriod: .seconds(1)) }
-    }
 }

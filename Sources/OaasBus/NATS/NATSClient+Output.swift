@@ -62,6 +62,8 @@ extension NATSClient {
     /// After a (re)connect: every served key again with its own sid, then the inbox, then one
     /// PING whose PONG makes the subscriptions still waiting for it ready.
     func resubscribeAll(on connection: TCPConnection) {
+        // A new server (or the same one, reconfigured) judges the inbox afresh.
+        inboxRefusal = nil
         scratch.removeAll(keepingCapacity: true)
         var waiting: [UInt64] = []
         for sid in served.keys.sorted() {
@@ -86,6 +88,7 @@ extension NATSClient {
     /// larger than this server's `max_payload` is left out (the server would close the
     /// connection over it) and its request fails with `.payloadTooLarge`.
     func sendHeldPublishes(on connection: TCPConnection) {
+        held.keepLiveRequests { pending[$0] != nil }
         guard !held.isEmpty else { return }
         let taken = held
         held = HeldPublishes()

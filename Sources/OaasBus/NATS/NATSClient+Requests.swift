@@ -30,10 +30,12 @@ extension NATSClient {
         if let limit = serverInfo?.maxPayload, payload.count > limit {
             return completion(.failure(BusError(.payloadTooLarge(size: payload.count, limit: limit))))
         }
+        let subject = BusKey.subject(forKey: key)
+        if let problem = Self.subjectProblem(subject) { return completion(.failure(problem)) }
         subscribeInboxIfNeeded()
         let token = nextToken
         nextToken += 1
-        switch publish(subject: BusKey.subject(forKey: key), replyTo: inbox.replySubject(token: token),
+        switch publish(subject: subject, replyTo: inbox.replySubject(token: token),
                        payload: payload, token: token) {
         case .sent, .held:
             break
@@ -41,7 +43,8 @@ extension NATSClient {
             return completion(.failure(error))
         }
         pending[token] = PendingRequest(completion: completion, timeout: timeout)
-        let deadline = loop.nowMilliseconds + UInt64(timeout.millisecondsRoundedUp)
+        let (sum, overflow) = loop.nowMilliseconds.addingReportingOverflow(UInt64(timeout.millisecondsRoundedUp))
+        let deadline = overflow ? UInt64.max : sum
         deadlines.insert(deadline: deadline, token: token)
         armDeadlineTimer(for: deadline)
     }
@@ -107,17 +110,21 @@ extension NATSClient {
         }
         armedDeadline = deadline
         let now = loop.nowMilliseconds
-        timer.start(after: .milliseconds(Int64(deadline > now ? deadline - now : 0))) { [self] in deadlinesDue() }
+        timer.start(after: .milliseconds(Int64(clamping: deadline > now ? deadline - now : 0))) { [self] in deadlinesDue() }
     }
 
     private func deadlinesDue() {
         armedDeadline = nil
         let now = loop.nowMilliseconds
+        var timedOut = false
         while let entry = deadlines.popDue(now: now) {
             // Answered requests leave their entries behind: skip them.
             guard let request = pending.removeValue(forKey: entry.token) else { continue }
+            timedOut = true
             request.completion(.failure(BusError(.timedOut(request.timeout))))
         }
+        // Requests that timed out while held for a reconnect free their room in the buffer.
+        if timedOut, !held.isEmpty { held.keepLiveRequests { pending[$0] != nil } }
         if let earliest = deadlines.earliest { armDeadlineTimer(for: earliest) }
     }
 
@@ -146,6 +153,25 @@ extension Duration {
         let (seconds, attoseconds) = components
         guard seconds >= 0 else { return 0 }
         let perMillisecond: Int64 = 1_000_000_000_000_000
-        return seconds * 1000 + (attoseconds + perMillisecond - 1) / perMillisecond
+        // Saturate: a timeout of centuries means "never", not an overflow trap.
+        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return .max }
+        let (total, overflowTotal) = milliseconds.addingReportingOverflow((attoseconds + perMillisecond - 1) / perMillisecond)
+        return overflowTotal ? .max : total
+    }
+}
+
+extension NATSClient {
+    /// The longest subject we send. nats-server refuses control lines over 4096 bytes (its
+    /// default `max_control_line`) by closing the connection, which would cut every other
+    /// request and subscription of this client; this leaves room for the rest of a PUB or SUB
+    /// line (reply inbox, queue group, sizes).
+    static let maxSubjectBytes = 3584
+
+    /// Why `subject` cannot be sent, if it cannot.
+    static func subjectProblem(_ subject: String) -> BusError? {
+        let length = subject.utf8.count
+        guard length > maxSubjectBytes else { return nil }
+        return BusError(.invalidKey("its NATS subject is \(length) bytes, over the \(maxSubjectBytes) this client sends (NATS servers close connections whose command lines pass 4096 bytes)"))
     }
 }

@@ -27,9 +27,10 @@ extension NATSClient {
         case .connecting, .reconnecting, .connected:
             break
         }
+        let subject = BusKey.subject(forKey: key)
+        if let problem = Self.subjectProblem(subject) { return ready(.failure(problem)) }
         let sid = nextSid
         nextSid += 1
-        let subject = BusKey.subject(forKey: key)
         served[sid] = ServedKey(key: key, subject: subject, isPattern: BusKey.isPattern(key), handler: handler, ready: ready)
         // While (re)connecting, the handshake's resubscription sends it.
         guard case .connected = lifecycle, case .up(let connection, _) = link else { return }

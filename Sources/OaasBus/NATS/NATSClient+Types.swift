@@ -123,6 +123,21 @@ extension NATSClient {
             bytes = []
             records = []
         }
+
+        /// Drops the held requests `isLive` rejects (replies are always kept): a request that
+        /// timed out while held must not be sent, and run, after the reconnect.
+        mutating func keepLiveRequests(_ isLive: (UInt64) -> Bool) {
+            guard records.contains(where: { $0.token.map { !isLive($0) } ?? false }) else { return }
+            var kept = HeldPublishes()
+            var start = 0
+            for record in records {
+                if record.token.map(isLive) ?? true {
+                    kept.append(Array(bytes[start..<record.end]), payloadSize: record.payloadSize, token: record.token)
+                }
+                start = record.end
+            }
+            self = kept
+        }
     }
 
     /// How a publish went.

@@ -82,11 +82,11 @@ final class Unregistered: OaasObject, OaasService {
 
 /// A private runtime with the agent test services registered, on the embedded bus.
 func makeAgentRuntime(mock: Bool = false, drain: Duration = .seconds(5), busURL: String = "embedded",
-                      busTimeout: Duration = .seconds(5)) throws -> Oaas {
+                      busTimeout: Duration = .seconds(5), connectTimeout: Duration = .seconds(2)) throws -> Oaas {
     let runtime = Oaas()
     runtime.configure(try OaasConfig(mockMode: mock, serverPort: 0, serverHost: "127.0.0.1", drainTimeout: drain,
                                      goAwayNotice: .milliseconds(20), debugLevel: DebugLevel.none, busURL: busURL,
-                                     busRequestTimeout: busTimeout, environment: [:]))
+                                     busRequestTimeout: busTimeout, busConnectTimeout: connectTimeout, environment: [:]))
     try runtime.register(AgentWorker.self)
     try runtime.register(Plain.self)
     try runtime.register(Counter.self)
