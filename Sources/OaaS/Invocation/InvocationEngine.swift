@@ -24,7 +24,8 @@ final class InvocationEngine {
     private let maxPendingPerObject: Int
     private let logger: Logger
 
-    private var activations: [ObjectIdentity: ObjectActivation] = [:]
+    /// Shared with the loop's other engines (see ``ActivationTable``).
+    private let activations: ActivationTable
     /// The registry's table as of `servicesGeneration`, read without a lock.
     private var services: [String: RegisteredService] = [:]
     private var servicesGeneration = -1
@@ -42,6 +43,7 @@ final class InvocationEngine {
         self.immediateStore = store.immediate
         self.maxPendingPerObject = maxPendingPerObject
         self.logger = logger
+        activations = ActivationTable.shared(for: loop)
     }
 
     /// Calls accepted and not yet answered. Any thread.
@@ -73,15 +75,15 @@ final class InvocationEngine {
         // Stateless methods, and any method reached through InvokeFn, run on a fresh object
         // whose state is neither loaded nor committed: there is no object to serialize on.
         if invocation.kind == .function || method.options.stateless {
-            return start(PendingCall(service: service, method: method, invocation: invocation, identity: nil, reply: reply))
+            return start(PendingCall(engine: self, service: service, method: method, invocation: invocation, identity: nil, reply: reply))
         }
         if let problem = Invocation.problem(withObjectID: invocation.objectID) {
             return reply.deliver(.failure(.invalidRequest, problem))
         }
         let identity = ObjectIdentity(classID: invocation.classID, partitionID: invocation.partitionID,
                                       objectID: invocation.objectID!)
-        let call = PendingCall(service: service, method: method, invocation: invocation, identity: identity, reply: reply)
-        if let activation = activations[identity] {
+        let call = PendingCall(engine: self, service: service, method: method, invocation: invocation, identity: identity, reply: reply)
+        if let activation = activations.byObject[identity] {
             guard activation.waitingCount < maxPendingPerObject else {
                 return reply.deliver(.failure(.systemError,
                                       "object \(identity) is overloaded: \(activation.waitingCount) calls are already waiting for it (limit \(maxPendingPerObject))"))
@@ -124,7 +126,7 @@ final class InvocationEngine {
         var ownActivation = activation
         if let identity = call.identity, ownActivation == nil {
             let fresh = ObjectActivation()
-            activations[identity] = fresh
+            activations.byObject[identity] = fresh
             ownActivation = fresh
         }
         let job = SuspendingCall(engine: self, call: call, activation: ownActivation)
@@ -138,27 +140,31 @@ final class InvocationEngine {
             if let activation, let identity = call.identity { engine.next(for: identity, activation) }
         }
         ownActivation?.runningTask = task
+        ownActivation?.runningEngine = self
     }
 
     /// After a call of a busy object: start the next waiting one, or retire the activation.
     private func next(for identity: ObjectIdentity, _ activation: ObjectActivation) {
         assert(loop.inLoop)
         activation.runningTask = nil
-        // Inline calls finish inside `run`, so keep taking them here until one suspends.
+        activation.runningEngine = nil
+        // Inline calls finish inside `run`, so keep taking them here until one suspends. A
+        // call may belong to another engine of this loop: that engine runs and answers it.
         while let call = activation.dequeue() {
+            let owner = call.engine
             if call.reply.isAbandoned {
                 // Its caller has gone; running it would change state nobody asked for anymore.
-                finish(call, .failure(.systemError, "the caller gave up before the call ran"), started: .now)
+                owner.finish(call, .failure(.systemError, "the caller gave up before the call ran"), started: .now)
                 continue
             }
-            if runsInline(call) {
+            if owner.runsInline(call) {
                 let started = ContinuousClock.now
-                finish(call, runInline(call), started: started)
+                owner.finish(call, owner.runInline(call), started: started)
                 continue
             }
-            return run(call, activation: activation)
+            return owner.run(call, activation: activation)
         }
-        activations[identity] = nil
+        activations.byObject[identity] = nil
     }
 
     private func finish(_ call: PendingCall, _ response: Oprc_InvocationResponse, started: ContinuousClock.Instant) {
@@ -337,9 +343,10 @@ final class InvocationEngine {
     }
 
     private func abandonWaitingCalls() {
-        for (_, activation) in activations {
-            activation.runningTask?.cancel()
-            while let call = activation.dequeue() {
+        // Only this engine's calls: the loop's other engines are not stopping.
+        for (_, activation) in activations.byObject {
+            if activation.runningEngine === self { activation.runningTask?.cancel() }
+            for call in activation.removeCalls(of: self) {
                 logger.warning("call abandoned by a drain past its deadline", metadata: ["object": "\(call.identity!)"])
                 finish(call, .failure(.systemError, "the runtime stopped before this call could run"), started: .now)
             }

@@ -263,6 +263,23 @@ struct AgentManagementTests {
         }
     }
 
+    @Test("calls to one object through the server and through an agent wait for each other")
+    func serverAndAgentSerialize() async throws {
+        try await withAgentRuntime(try makeAgentRuntime()) { runtime in
+            try runtime.startServer(port: 0, asyncMode: true)
+            try await runtime.startAgent(AgentWorker.self, objectId: "both")
+            let client = try OaasClient(port: runtime.serverInfo.port!)
+            async let viaServer = client.invoke("test.AgentWorker", objectID: "both", function: "slowAdd", payload: Array("100".utf8))
+            async let viaBus = runtime.worker("both", "slowAdd", "100")
+            let (server, bus) = try await (viaServer, viaBus)
+            #expect(server.status == .okay, "\(server.payload.text)")
+            #expect(bus.status == "okay", "\(bus.text)")
+            #expect(Set([server.payload.text, bus.text]) == ["1", "2"])
+            await client.close()
+            try await runtime.stopServer()
+        }
+    }
+
     @Test("mock mode uses the embedded bus whatever the configured URL")
     func mockMode() async throws {
         try await withAgentRuntime(try makeAgentRuntime(mock: true, busURL: "nats://127.0.0.1:1")) { runtime in
