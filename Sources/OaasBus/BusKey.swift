@@ -48,13 +48,24 @@ public enum BusKey {
     /// Whether `key` matches `pattern`: the same number of segments, each equal or matched by
     /// a ``anyObject`` segment of the pattern.
     public static func matches(pattern: String, key: String) -> Bool {
-        let wanted = pattern.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        let given = key.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard wanted.count == given.count else { return false }
-        for (expected, actual) in zip(wanted, given) where !(expected.elementsEqual(anyObject.utf8) || expected.elementsEqual(actual)) {
-            return false
+        // Segment by segment over the UTF-8 views, allocating nothing: the embedded bus asks
+        // this for every request while a pattern is served.
+        let slash = UInt8(ascii: "/")
+        let wanted = pattern.utf8
+        let given = key.utf8
+        var wantedStart = wanted.startIndex
+        var givenStart = given.startIndex
+        while true {
+            let wantedEnd = wanted[wantedStart...].firstIndex(of: slash) ?? wanted.endIndex
+            let givenEnd = given[givenStart...].firstIndex(of: slash) ?? given.endIndex
+            let segment = wanted[wantedStart..<wantedEnd]
+            if !segment.elementsEqual(anyObject.utf8), !segment.elementsEqual(given[givenStart..<givenEnd]) { return false }
+            let wantedDone = wantedEnd == wanted.endIndex
+            let givenDone = givenEnd == given.endIndex
+            if wantedDone || givenDone { return wantedDone && givenDone }
+            wantedStart = wanted.index(after: wantedEnd)
+            givenStart = given.index(after: givenEnd)
         }
-        return true
     }
 
     /// The NATS subject for `key` (see the type's rule).

@@ -169,7 +169,8 @@ final class RunningAgent: @unchecked Sendable {
         }
         var target: String?
         if route.kind == .object {
-            let keyObject = Self.objectID(inKey: request.key)
+            // An object agent's keys all name its object; only a class-wide agent reads it.
+            let keyObject = objectID ?? Self.objectID(inKey: request.key)
             if let requested = decoded.objectID, let keyObject, requested != keyObject {
                 return .failure(Problem(text: "object id '\(requested)' does not match the key's object '\(keyObject)'"))
             }
@@ -184,9 +185,30 @@ final class RunningAgent: @unchecked Sendable {
 
     /// The object segment of an object key (`oprc/{cls}/{partition}/objects/{id}/invokes/{fn}`).
     private static func objectID(inKey key: String) -> String? {
-        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count == 7, segments[3] == "objects" else { return nil }
-        return String(segments[4])
+        // A byte scan: splitting the key into Substrings cost a quarter of a class-wide
+        // agent's loop time under load.
+        key.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            // Segments: oprc / class / partition / objects / id / invokes / fn.
+            var slashes = 0
+            var afterPartition = -1, afterObjects = -1, afterID = -1
+            for index in bytes.indices where bytes[index] == UInt8(ascii: "/") {
+                slashes += 1
+                switch slashes {
+                case 3: afterPartition = index
+                case 4: afterObjects = index
+                case 5: afterID = index
+                default: break
+                }
+            }
+            guard slashes == 6 else { return nil }
+            let kind = UnsafeBufferPointer(rebasing: bytes[(afterPartition + 1)..<afterObjects])
+            guard kind.elementsEqual("objects".utf8) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[(afterObjects + 1)..<afterID]), as: UTF8.self)
+        } ?? {
+            let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+            guard segments.count == 7, segments[3] == "objects" else { return nil }
+            return String(segments[4])
+        }()
     }
 
     private func answer(_ request: BusRequest, _ response: Oprc_InvocationResponse) {
