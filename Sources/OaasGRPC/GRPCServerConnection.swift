@@ -322,7 +322,12 @@ final class GRPCServerConnection: HTTP2SessionDelegate, LoopTurnObserver {
             return scheduleOutput()
         }
         if server.isDraining {
-            return sendStatus(call, GRPCStatus(.unavailable, "the server is shutting down"))
+            // A call opened after the shutdown notice is not taken. REFUSED_STREAM, not an
+            // UNAVAILABLE status, tells the client it was never processed, so gRPC clients
+            // retry it elsewhere on their own instead of failing it; it is not counted as a call.
+            call.state = .finished
+            session.reset(streamID: call.streamID, code: .refusedStream)
+            return scheduleOutput()
         }
         if call.headersTooLarge {
             return sendStatus(call, GRPCStatus(.resourceExhausted,
