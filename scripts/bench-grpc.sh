@@ -2,7 +2,8 @@
 # gRPC load benchmark: `make bench-grpc` (or scripts/bench-grpc.sh) builds oaas-grpc-echo in
 # release mode and measures unary InvokeObj echo calls with h2load at 1x1, 16x10 and 64x100
 # (connections x concurrent streams), beside nghttpd serving a tiny static file on the same
-# settings; server pinned to CPU 0, h2load to CPU 1. Writes benchmarks/RESULTS.md.
+# settings; server pinned to CPU 0, h2load to CPU 1. Writes benchmarks/RESULTS.md (all of it
+# but the agents section, which scripts/bench-agents.sh writes and this keeps).
 # Installs nghttp2-client (h2load, nghttp) and nghttp2-server (nghttpd) with apt if missing.
 # Env: DURATION=10 WARMUP=2 (seconds per run), COUNT_REQUESTS=20000 (exact-count run, -n),
 #      QUICK=1 (2 s + 1 s, 2000 calls), SCENARIOS=1x1,16x10,64x100, TARGETS=ours,nghttpd

@@ -45,7 +45,11 @@ enum FailureReason: Hashable {
 /// Loop-confined (hence `@exclusivity(unchecked)`: no access is held across a reentrant call).
 final class InFlightRequest {
     @exclusivity(unchecked) var streamID: Int32 = 0
+    /// When the request was submitted to the session.
     @exclusivity(unchecked) var startNanoseconds: UInt64 = 0
+    /// When it was meant to start: the schedule's time in the open loop (latency is measured
+    /// from here; see `ArrivalSchedule`), `startNanoseconds` in the closed loop.
+    @exclusivity(unchecked) var intendedNanoseconds: UInt64 = 0
     /// Started in the measured phase (what `-n` counts).
     @exclusivity(unchecked) var startedMeasured = false
     /// `:status`, 0 until seen.

@@ -2,8 +2,9 @@ import OaasGRPC
 import OaasHTTP2
 import OaasLoop
 
-/// One HTTP/2 connection of the run, keeping up to `-m` request streams in flight: each
-/// stream that closes is judged, reported to the run and replaced at once (closed loop).
+/// One HTTP/2 connection of the run, with up to `-m` request streams in flight: each stream
+/// that closes is judged, reported to the run and replaced at once if the run has a request to
+/// start (always in the closed loop; in the open loop, one that is due).
 ///
 /// Requests are written straight into the `HTTP2Session` (headers, one DATA frame from a
 /// pre-encoded body, end of stream); all frames queued during a loop turn go out in one
@@ -118,18 +119,29 @@ final class LoadConnection: HTTP2SessionDelegate, LoopTurnObserver {
 
     // MARK: Requests
 
-    /// Starts requests until `-m` are in flight or the run stops issuing.
+    /// Starts requests until `-m` are in flight or the run has none to start now.
     func fill() {
         guard state == .ready, !noNewStreams, let session else { return }
         var started = false
-        while inFlight.count < streams, let measured = run.claimRequest() {
-            guard start(on: session, measured: measured) else { break }
+        while inFlight.count < streams, let claim = run.claimRequest() {
+            guard start(on: session, claim) else { break }
             started = true
         }
         if started { scheduleOutput() }
     }
 
-    private func start(on session: HTTP2Session, measured: Bool) -> Bool {
+    /// Starts one request if this connection has a free stream and the run has one to start
+    /// (the open loop's pacing spreads a burst over the connections one by one this way).
+    /// Returns whether it started one.
+    func startOne() -> Bool {
+        guard state == .ready, !noNewStreams, let session, inFlight.count < streams,
+              let claim = run.claimRequest() else { return false }
+        guard start(on: session, claim) else { return false }
+        scheduleOutput()
+        return true
+    }
+
+    private func start(on session: HTTP2Session, _ claim: RequestClaim) -> Bool {
         let body = run.bodies.nextBody()
         let streamID: Int32
         do {
@@ -148,15 +160,17 @@ final class LoadConnection: HTTP2SessionDelegate, LoopTurnObserver {
             // The session refuses new streams (e.g. after the peer's GOAWAY): the claimed
             // request is lost, which the run must hear of so `-n` still adds up.
             noNewStreams = true
-            run.requestCouldNotStart(measured: measured)
+            run.requestCouldNotStart(measured: claim.measured)
             return false
         }
         let request = spare.popLast() ?? InFlightRequest()
         request.streamID = streamID
-        request.startedMeasured = measured
-        request.startNanoseconds = ProcessClock.nanoseconds()
+        request.startedMeasured = claim.measured
+        let now = ProcessClock.nanoseconds()
+        request.startNanoseconds = now
+        request.intendedNanoseconds = claim.intendedNanoseconds == 0 ? now : claim.intendedNanoseconds
         inFlight[streamID] = request
-        run.requestStarted()
+        run.requestStarted(request)
         if !body.isEmpty {
             body.withUnsafeBytes { session.sendData(streamID: streamID, $0) }
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc  // exit()
+import Glibc  // exit(), isatty()
 #endif
 
 /// What the command line asked for. A plain value, read once at start.
@@ -28,7 +28,11 @@ struct LoadOptions {
     /// `--method`; nil picks one from the body source (`resolvedMethod`).
     var method: String?
     var connections = 1
+    /// The cap on requests in flight per connection, in either load model.
     var streams = 1
+    /// `--rate R`: open loop, R requests per second in total, started at fixed intended times
+    /// whatever the server does; nil: closed loop (each connection keeps `streams` in flight).
+    var rate: Double?
     var warmupSeconds = 0
     var stop = Stop.duration(seconds: 10)
     var body = BodySource.empty
@@ -39,8 +43,10 @@ struct LoadOptions {
     var connectTimeoutSeconds = 5
     /// `--timeout`: once no more requests start, how long those in flight may still take.
     var finalTimeoutSeconds = 10
-    /// False with `--quiet`: no per-second progress lines (phase changes are still printed).
-    var progress = true
+    /// Per-second progress lines on stderr: on by default only when stderr is a terminal, so a
+    /// harness reading stderr gets them only when it asks (`--progress`); `--quiet` turns them
+    /// off. Phase changes are printed either way.
+    var progress = isatty(2) == 1
 
     /// The request method: `--method`, else POST whenever there is a body, else GET.
     var resolvedMethod: String {
@@ -52,17 +58,33 @@ struct LoadOptions {
     static let usage = """
         usage: oaas-load --port P [--host H] [--path /pkg.Service/Method]
                          (--invoke-obj CLS:FN:PAYLOAD:OBJECTS | --body-file PATH ...)
-                         [-c CONNECTIONS] [-m STREAMS] [--duration S] [--warmup S] [-n REQUESTS]
-                         [--http-only] [--method POST|GET] [-H 'name: value' ...]
-                         [--check-payload] [--json] [--connect-timeout S] [--timeout S] [--quiet]
+                         [-c CONNECTIONS] [-m STREAMS] [--rate R] [--duration S] [--warmup S]
+                         [-n REQUESTS] [--http-only] [--method POST|GET] [-H 'name: value' ...]
+                         [--check-payload] [--json] [--connect-timeout S] [--timeout S]
+                         [--progress | --quiet]
 
-        A closed-loop HTTP/2 load generator on one thread: -c connections, each keeping -m
-        streams in flight, for --duration seconds after --warmup seconds (or -n requests).
+        An HTTP/2 load generator on one thread, for --duration seconds after --warmup seconds
+        (or -n requests), counted from the moment every connection is up (or failed).
+        Closed loop (default): -c connections, each keeping -m streams in flight; a new request
+        starts when one ends, so latency is from sending a request to its stream's close.
+        Open loop (--rate R): R requests per second in total, request i meant to start at
+        t0 + i/R whatever the server does, on -c connections with at most -m in flight each.
+        Latency is then measured from the INTENDED start, not the send: a server that stalls
+        delays the requests queued behind the stall, and a closed loop (or an open loop timing
+        from the send) would quietly send fewer requests during the stall and never record
+        that wait ("coordinated omission"). Requests that could not start on time (no free
+        stream, or the generator itself late) still count their wait, and the report gives the
+        schedule lag, how many started late, and whether the target rate was reached.
+        Pacing: the requests due are started at the end of every loop turn that saw a reply
+        and by a 1 ms loop timer; so under load a start trails its time by a loop turn, and
+        when the loop is idle by up to a millisecond or two (counted, shown as schedule lag).
 
           --invoke-obj CLS:FN:PAYLOAD:OBJECTS  gRPC InvokeObj bodies for object ids obj-0 ..
                         obj-(OBJECTS-1), rotated per request (PAYLOAD may contain ':')
           --body-file PATH  a ready request body (gRPC-framed for gRPC servers); repeatable,
                         rotated per request
+          --rate R      open loop at R requests per second in total (a decimal number); the
+                        measured latency then includes any wait behind schedule (see above)
           --http-only   success is HTTP :status 200 (no grpc-status needed), for servers such
                         as nghttpd; no gRPC headers are sent
           --method M    default POST with a body, GET without (a GET still ends its stream with
@@ -72,10 +94,14 @@ struct LoadOptions {
           --timeout S   once no more requests are started, how long to wait for those in
                         flight; then they count as failed (reason "timeout"). Default 10
           --connect-timeout S  default 5
+          --progress    a progress line on stderr each second (phase, time or requests so far,
+                        live rate, failures; the schedule with --rate), even when stderr is not
+                        a terminal; each starts with "t=". Default: only on a terminal
           --quiet       no progress lines on stderr
         Defaults: --host 127.0.0.1 --path /oprc.OprcFunction/InvokeObj -c 1 -m 1
                   --duration 10 --warmup 0
-        Exit status: 0 all requests succeeded, 1 any failure, 2 bad usage, 3 no connection.
+        Exit status: 0 all requests succeeded, 1 any failure, 2 bad usage, 3 no connection
+        (an open-loop run that missed its rate but failed nothing exits 0: see the report).
         """
 
     struct BadOption: Error, CustomStringConvertible {
@@ -116,6 +142,13 @@ struct LoadOptions {
             case "--check-payload": options.checkPayload = true
             case "--json": options.json = true
             case "--quiet": options.progress = false
+            case "--progress": options.progress = true
+            case "--rate":
+                let text = try value(option)
+                guard let rate = Double(text), rate.isFinite, rate > 0, rate <= 100_000_000 else {
+                    throw BadOption(description: "--rate needs requests per second > 0, not '\(text)'")
+                }
+                options.rate = rate
             case "--connect-timeout": options.connectTimeoutSeconds = try number(option, minimum: 1)
             case "--timeout": options.finalTimeoutSeconds = try number(option, minimum: 1)
             case "-H", "--header":

@@ -2,12 +2,29 @@
 /// Built once on the loop thread after the loop has ended.
 struct LoadReport {
     let run: LoadRun
+    /// From the intended start (open loop) or the submission (closed loop) to the close.
     let latency: LatencySummary?
+    /// From the submission to the close; the same as `latency` in the closed loop.
+    let serviceTime: LatencySummary?
+    /// Open loop: how far behind its intended time each measured request started.
+    let scheduleLag: LatencySummary?
 
-    /// Sorts the run's latency samples (their last use).
     init(run: LoadRun) {
         self.run = run
-        self.latency = LatencySummary(sorting: &run.stats.latencies)
+        self.latency = run.stats.latency.summary
+        self.serviceTime = run.schedule == nil ? latency : run.stats.serviceTime.summary
+        self.scheduleLag = run.schedule?.lag.summary
+    }
+
+    /// The share of the target rate below which an open-loop run says it missed its rate.
+    /// Not 1.0: the window's edges cut the requests in flight there, a few per thousand.
+    static let rateReachedShare = 0.97
+
+    /// Open loop: whether the successes per second reached the target (within the share
+    /// above); nil in the closed loop.
+    var targetRateReached: Bool? {
+        guard let rate = run.options.rate else { return nil }
+        return requestsPerSecond >= Self.rateReachedShare * rate
     }
 
     var measuredSeconds: Double {
@@ -41,6 +58,8 @@ struct LoadReport {
             ("distinct_bodies", "\(run.bodies.bodies.count)"),
             ("connections", "\(options.connections)"),
             ("streams_per_connection", "\(options.streams)"),
+            ("load_model", quoted(options.rate == nil ? "closed" : "open")),
+            ("target_rate", options.rate.map { number($0, 3) } ?? "null"),
             ("warmup_seconds", "\(options.warmupSeconds)"),
         ]
         switch options.stop {
@@ -59,7 +78,11 @@ struct LoadReport {
             ("failed", "\(stats.failed)"),
             ("failures", counts(stats.failures)),
             ("requests_per_second", number(requestsPerSecond, 1)),
-            ("latency_us", latencyJSON),
+            ("target_rate_reached", targetRateReached.map { "\($0)" } ?? "null"),
+            ("latency_measured_from", quoted(options.rate == nil ? "request_sent" : "intended_start")),
+            ("latency_us", summaryJSON(latency)),
+            ("service_time_us", summaryJSON(serviceTime)),
+            ("schedule", scheduleJSON),
             ("generator_cpu_seconds", number(cpuSeconds, 3)),
             ("generator_cpu_utilisation", number(measuredSeconds > 0 ? cpuSeconds / measuredSeconds : 0, 4)),
             ("warmup", "{\"succeeded\": \(stats.warmupSucceeded), \"failed\": \(stats.warmupFailed), "
@@ -77,30 +100,70 @@ struct LoadReport {
     static let countingNote =
         "requests_per_second = succeeded / measured_seconds. --duration: a success counts if it "
         + "completes inside the measured window (as h2load counts); failures after the warm-up "
-        + "always count; -n: the N requests started after the warm-up. Latency: counted "
-        + "successes, request submitted to stream closed. CPU: getrusage user+sys of this "
-        + "process over the measured window; utilisation 1.0 = one core busy."
+        + "always count; -n: the N requests started after the warm-up. Latency (latency_us): "
+        + "counted successes, every one recorded in an HdrHistogram (3 significant digits), up to "
+        + "the stream's close: from the request's submission in the closed loop, from its intended "
+        + "start (t0 + i/rate) in the open loop, so waiting behind schedule counts (coordinated-"
+        + "omission correction); service_time_us is from the submission in both. Open loop: "
+        + "target_rate_reached = requests_per_second >= 0.97 x target_rate; schedule.lag_us = how "
+        + "far each measured start trailed its intended time, started_late = those more than "
+        + "late_threshold_us behind (started_late_by_loop: of them, those that had not waited for "
+        + "a stream, i.e. the generator itself was behind), waited_for_stream = those due when "
+        + "every stream was busy, not_started = due by the window's end but never started. CPU: "
+        + "getrusage user+sys of this process over the measured window; utilisation 1.0 = one "
+        + "core busy."
 
-    private var latencyJSON: String {
-        guard let latency else { return "null" }
-        return "{\"samples\": \(run.stats.latencies.count), \"mean\": \(number(latency.mean, 1)), "
-            + "\"p50\": \(number(latency.p50, 1)), \"p90\": \(number(latency.p90, 1)), "
-            + "\"p99\": \(number(latency.p99, 1)), \"max\": \(number(latency.max, 1)), "
-            + "\"min\": \(number(latency.min, 1))}"
+    /// A latency summary as JSON (microseconds), or null when nothing was recorded.
+    private func summaryJSON(_ summary: LatencySummary?) -> String {
+        guard let summary else { return "null" }
+        return "{\"samples\": \(summary.count), \"mean\": \(number(summary.mean, 1)), "
+            + "\"p50\": \(number(summary.p50, 1)), \"p90\": \(number(summary.p90, 1)), "
+            + "\"p99\": \(number(summary.p99, 1)), \"p99_9\": \(number(summary.p99_9, 1)), "
+            + "\"max\": \(number(summary.max, 1)), \"min\": \(number(summary.min, 1))}"
+    }
+
+    /// Open loop: how well the generator kept to its timetable in the measured window.
+    private var scheduleJSON: String {
+        guard let schedule = run.schedule else { return "null" }
+        let achieved = schedule.rate > 0 ? requestsPerSecond / schedule.rate : 0
+        return "{\"achieved_share\": \(number(achieved, 4)), "
+            + "\"scheduled\": \(run.scheduledInWindow), \"started\": \(schedule.started), "
+            + "\"started_late\": \(schedule.startedLate), \"started_late_by_loop\": \(schedule.startedLateByLoop), "
+            + "\"late_threshold_us\": \(ArrivalSchedule.lateThreshold / 1000), "
+            + "\"waited_for_stream\": \(schedule.waitedForStream), "
+            + "\"not_started\": \(run.notStartedAtWindowEnd), \"max_backlog\": \(schedule.maxBacklog), "
+            + "\"max_lag_us\": \(number(scheduleLag?.max ?? 0, 1)), \"lag_us\": \(summaryJSON(scheduleLag))}"
     }
 
     /// A few lines for a person, when `--json` is not given.
     var text: String {
         let stats = run.stats
+        let model = run.options.rate.map { "open loop at \(number($0, 0)) req/s on " } ?? "closed loop, "
         var lines = [
             "target \(run.address)\(run.options.path) (\(run.options.httpOnly ? "http-only" : "grpc")), "
-                + "\(run.options.connections) connections x \(run.options.streams) streams; \(run.bodies.summary)",
+                + "\(model)\(run.options.connections) connections x \(run.options.streams) streams; \(run.bodies.summary)",
             "measured \(String(format3: measuredSeconds)) s: \(stats.succeeded) succeeded, \(stats.failed) failed, "
                 + "\(Int(requestsPerSecond.rounded())) req/s",
         ]
+        if let schedule = run.schedule, let reached = targetRateReached {
+            let share = Int((100 * requestsPerSecond / schedule.rate).rounded())
+            lines.append(reached
+                ? "target rate reached: \(share)% of \(number(schedule.rate, 0)) req/s"
+                : "TARGET RATE NOT REACHED: \(Int(requestsPerSecond.rounded())) of \(number(schedule.rate, 0)) req/s (\(share)%)")
+        }
         if let latency {
-            lines.append("latency µs: mean \(number(latency.mean, 1)), p50 \(number(latency.p50, 1)), "
-                + "p90 \(number(latency.p90, 1)), p99 \(number(latency.p99, 1)), max \(number(latency.max, 1))")
+            let from = run.schedule == nil ? "" : " from intended start"
+            lines.append("latency\(from) µs: \(summaryText(latency))")
+        }
+        if run.schedule != nil, let serviceTime {
+            lines.append("service time (from send) µs: \(summaryText(serviceTime))")
+        }
+        if let schedule = run.schedule {
+            lines.append("schedule: \(schedule.started) of \(run.scheduledInWindow) due in the window started, "
+                + "\(schedule.startedLate) more than \(ArrivalSchedule.lateThreshold / 1_000_000) ms late "
+                + "(\(schedule.startedLateByLoop) with a stream free: the generator's loop was behind), "
+                + "\(schedule.waitedForStream) waited for a free stream, \(run.notStartedAtWindowEnd) never started; "
+                + "max backlog \(schedule.maxBacklog); lag µs: " + (scheduleLag.map(summaryText) ?? "none"))
         }
         if !stats.failures.isEmpty { lines.append("failures: \(counts(stats.failures))") }
         if stats.warmupFailed > 0 { lines.append("warm-up failures: \(counts(stats.warmupFailures))") }
@@ -110,6 +173,11 @@ struct LoadReport {
         lines.append("connections: \(run.connected) connected, \(run.connectFailed) failed to connect, \(run.lost) lost"
             + (run.connectionErrors.isEmpty ? "" : "; " + run.connectionErrors.joined(separator: "; ")))
         return lines.joined(separator: "\n")
+    }
+
+    private func summaryText(_ summary: LatencySummary) -> String {
+        "mean \(number(summary.mean, 1)), p50 \(number(summary.p50, 1)), p90 \(number(summary.p90, 1)), "
+            + "p99 \(number(summary.p99, 1)), p99.9 \(number(summary.p99_9, 1)), max \(number(summary.max, 1))"
     }
 
     // MARK: JSON pieces

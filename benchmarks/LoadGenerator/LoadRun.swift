@@ -4,38 +4,67 @@ import OaasLoop
 import Glibc  // SIGINT, SIGTERM, exit()
 #endif
 
+/// What `LoadRun.claimRequest` hands a connection for one request to start.
+struct RequestClaim {
+    /// Started in the measured phase.
+    let measured: Bool
+    /// When the open loop's schedule meant it to start; 0 in the closed loop ("now").
+    let intendedNanoseconds: UInt64
+}
+
 /// One load run: opens the connections, moves through the phases, counts what completes and
 /// stops the loop when done. Never waits without a bound: connects have a timeout, and once
 /// no more requests are started the requests still in flight get `--timeout` seconds before
 /// they count as failed.
 ///
-/// Phases: warm-up (`--warmup` s, counted apart) → measuring (`--duration` s, or until the
-/// `-n` requests have ended) → draining (waiting for what is still in flight) → finished.
+/// Phases: connecting (until every connection is up or failed: nothing is sent, so the clock
+/// of the warm-up and of the open loop's schedule does not run while the handshakes do) →
+/// warm-up (`--warmup` s, counted apart) → measuring (`--duration` s, or until the `-n`
+/// requests have ended) → draining (waiting for what is still in flight) → finished.
+///
+/// Closed loop: each connection keeps `-m` requests in flight. Open loop (`--rate`): the
+/// `ArrivalSchedule` says when each request is due; a 1 ms timer and the end of every loop turn
+/// that saw a completion start those due on any connection with a free stream, and a stream
+/// that closes takes the next due one at once.
 ///
 /// Loop-confined; the counters the requests touch are `@exclusivity(unchecked)` (no access is
 /// held across a reentrant call, so the runtime check would guard nothing).
-final class LoadRun {
-    enum Phase { case warmup, measuring, draining, finished }
+final class LoadRun: LoopTurnObserver {
+    enum Phase { case connecting, warmup, measuring, draining, finished }
 
     let loop: EventLoop
     let options: LoadOptions
     let address: SocketAddress
     let bodies: RequestBodies
     let stats: LoadStats
-    @exclusivity(unchecked) private(set) var phase = Phase.warmup
-    private var connections: [LoadConnection] = []
+    @exclusivity(unchecked) private(set) var phase = Phase.connecting
+    private(set) var connections: [LoadConnection] = []
+    /// The open loop's timetable and its account; nil in the closed loop.
+    let schedule: ArrivalSchedule?
+    /// The connection the pacing timer offers the next due request to.
+    @exclusivity(unchecked) private var paceCursor = 0
+    /// A completion asked for a pacing pass at the end of this loop turn.
+    @exclusivity(unchecked) private var paceAtTurnEnd = false
 
-    // Clocks of the measured window (nanoseconds, CPU seconds).
+    // Clocks of the run and of the measured window (nanoseconds, CPU seconds).
     private(set) var runStart: UInt64 = 0
+    /// When every connection had settled and the warm-up (or the window) began.
+    private(set) var phasesStart: UInt64 = 0
     private(set) var windowStart: UInt64 = 0
     private(set) var windowEnd: UInt64 = 0
     private(set) var cpuAtWindowStart = 0.0
     private(set) var cpuAtWindowEnd = 0.0
 
+    /// Open loop: the requests due inside the measured window (`-n`: the N), and those of them
+    /// (or of earlier ones) still due but not started when it closed (`-n`: those of the N never
+    /// started, when the run ended early).
+    private(set) var scheduledInWindow: UInt64 = 0
+    private(set) var notStartedAtWindowEnd: UInt64 = 0
+
     /// `-n`: measured requests still to start, and those started but not yet ended.
-    @exclusivity(unchecked) private var countBudget = 0
-    @exclusivity(unchecked) private var measuredOutstanding = 0
-    @exclusivity(unchecked) private var totalInFlight = 0
+    @exclusivity(unchecked) private(set) var countBudget = 0
+    @exclusivity(unchecked) private(set) var measuredOutstanding = 0
+    @exclusivity(unchecked) private(set) var totalInFlight = 0
 
     // Connection tallies for the report.
     private(set) var connected = 0
@@ -49,7 +78,8 @@ final class LoadRun {
 
     private var timers: [LoopTimer] = []
     private var finalTimer: LoopTimer?
-    private var lastTick: UInt64 = 0
+    /// When the last progress line was printed (see LoadRun+Progress.swift).
+    var lastTick: UInt64 = 0
     private let onFinished: () -> Void
 
     init(loop: EventLoop, options: LoadOptions, address: SocketAddress, bodies: RequestBodies,
@@ -58,12 +88,8 @@ final class LoadRun {
         self.options = options
         self.address = address
         self.bodies = bodies
-        let expected: Int
-        switch options.stop {
-        case .count(let n): expected = n
-        case .duration(let seconds): expected = seconds * 400_000  // a generous guess at the rate
-        }
-        self.stats = LoadStats(expectedRequests: expected)
+        self.stats = LoadStats()
+        self.schedule = options.rate.map(ArrivalSchedule.init(rate:))
         if case .duration = options.stop { isDurationMode = true } else { isDurationMode = false }
         self.onFinished = onFinished
     }
@@ -85,14 +111,40 @@ final class LoadRun {
             progress.start(after: .seconds(1), repeating: .seconds(1)) { [unowned self] in tick() }
             timers.append(progress)
         }
+        watchSignals()
+        for connection in connections where phase != .finished { connection.connect() }
+    }
+
+    /// Every connection is up or has failed: the warm-up (or the window) begins, and with it
+    /// the open loop's schedule.
+    private func beginIfSettled() {
+        guard phase == .connecting, connected + connectFailed == connections.count else { return }
+        phasesStart = ProcessClock.nanoseconds()
+        phase = .warmup
+        if let schedule {
+            schedule.begin(at: phasesStart)
+            let pacer = LoopTimer(loop: loop)
+            pacer.start(after: ArrivalSchedule.tickInterval, repeating: ArrivalSchedule.tickInterval) { [unowned self] in
+                pace()
+            }
+            timers.append(pacer)
+        }
         if options.warmupSeconds > 0 {
             note("warm-up for \(options.warmupSeconds) s")
             timers.append(loop.schedule(after: .seconds(options.warmupSeconds)) { [unowned self] in beginMeasuring() })
+            startRequests()
         } else {
             beginMeasuring()
         }
-        watchSignals()
-        for connection in connections where phase != .finished { connection.connect() }
+    }
+
+    /// Starts what may start now: every free stream (closed loop), or the due requests.
+    private func startRequests() {
+        if schedule != nil {
+            pace()
+        } else {
+            for connection in connections { connection.fill() }
+        }
     }
 
     /// SIGINT / SIGTERM end the window now and still report (the requests in flight get the
@@ -106,7 +158,7 @@ final class LoadRun {
                 guard received == 1 else { exit(130) }
                 note("interrupted: ending the run now")
                 endedEarly = true
-                if phase == .warmup { finish() } else { endWindow() }
+                if phase == .connecting || phase == .warmup { finish() } else { endWindow() }
             }
         }
     }
@@ -116,6 +168,7 @@ final class LoadRun {
         phase = .measuring
         windowStart = ProcessClock.nanoseconds()
         cpuAtWindowStart = ProcessClock.cpuSeconds()
+        schedule?.resetAccount()
         note("phase=measuring")
         switch options.stop {
         case .duration(let seconds):
@@ -123,15 +176,15 @@ final class LoadRun {
         case .count(let n):
             countBudget = n
         }
-        // In `-n` mode the connections are idle if the warm-up spent nothing; wake them.
-        for connection in connections { connection.fill() }
+        // With no warm-up the connections have started nothing yet; in `-n` mode they are idle
+        // if the warm-up spent nothing. Wake them.
+        startRequests()
     }
 
     /// The measured window is over: no more requests start; wait for those in flight.
     private func endWindow() {
         guard phase == .measuring else { return }
-        windowEnd = ProcessClock.nanoseconds()
-        cpuAtWindowEnd = ProcessClock.cpuSeconds()
+        closeWindowClocks()
         phase = .draining
         note("phase=draining in_flight=\(totalInFlight)")
         if totalInFlight == 0 || liveConnections == 0 { return finish() }
@@ -153,16 +206,15 @@ final class LoadRun {
 
     private func finish() {
         guard phase != .finished else { return }
-        if phase == .measuring || phase == .warmup {
-            // Ended early (every connection gone, or a signal in the warm-up): the window
-            // closes now.
+        if phase == .measuring || phase == .warmup || phase == .connecting {
+            // Ended early (every connection gone, or a signal before the window's end): the
+            // window closes now.
             endedEarly = true
             if windowStart == 0 {
                 windowStart = ProcessClock.nanoseconds()
                 cpuAtWindowStart = ProcessClock.cpuSeconds()
             }
-            windowEnd = ProcessClock.nanoseconds()
-            cpuAtWindowEnd = ProcessClock.cpuSeconds()
+            closeWindowClocks()
         }
         phase = .finished
         for timer in timers { timer.close() }
@@ -171,30 +223,99 @@ final class LoadRun {
         onFinished()
     }
 
-    // MARK: Requests (called by the connections)
-
-    /// Whether a connection may start one more request; if so, whether it is a measured one
-    /// (nil: stop starting requests).
-    @inline(__always)
-    func claimRequest() -> Bool? {
-        switch phase {
-        case .warmup:
-            return false
-        case .measuring:
-            if isDurationMode { return true }
-            guard countBudget > 0 else { return nil }
-            countBudget -= 1
-            measuredOutstanding += 1
-            if countBudget == 0 { armFinalTimeout() }
-            return true
-        case .draining, .finished:
-            return nil
+    /// Reads the clocks at the measured window's end, and the open loop's schedule against it.
+    private func closeWindowClocks() {
+        windowEnd = ProcessClock.nanoseconds()
+        cpuAtWindowEnd = ProcessClock.cpuSeconds()
+        guard let schedule, phasesStart > 0, windowStart >= phasesStart else { return }
+        switch options.stop {
+        case .duration:
+            scheduledInWindow = schedule.dueCount(by: windowEnd) - schedule.dueCount(by: windowStart)
+            notStartedAtWindowEnd = schedule.backlog(at: windowEnd)
+        case .count(let n):
+            // The window ends once the N have ended (or early): those never claimed are the
+            // ones not started.
+            scheduledInWindow = UInt64(n)
+            notStartedAtWindowEnd = UInt64(countBudget)
         }
     }
 
+    // MARK: Open-loop pacing
+
+    /// Whether requests may start in this phase (and, with `-n`, whether any are left).
+    private var issuing: Bool {
+        phase == .warmup || (phase == .measuring && (isDurationMode || countBudget > 0))
+    }
+
+    /// A pacing pass (the 1 ms timer's tick, the end of a loop turn that saw a completion, the
+    /// start of a phase): starts every request that has come due, one per connection in turn,
+    /// until none is due or no connection has a free stream. Those left over wait for the next
+    /// pass or for a stream to close, and their wait counts in their latency.
+    private func pace() {
+        guard let schedule, issuing, !connections.isEmpty else { return }
+        var now = ProcessClock.nanoseconds()
+        var refused = 0
+        while issuing, schedule.hasDue(at: now) {
+            let connection = connections[paceCursor]
+            paceCursor = paceCursor + 1 == connections.count ? 0 : paceCursor + 1
+            if connection.startOne() {
+                refused = 0
+            } else {
+                refused += 1
+                if refused == connections.count {
+                    schedule.noteNoFreeStream(at: now)
+                    break
+                }
+            }
+            now = ProcessClock.nanoseconds()
+        }
+        if phase == .measuring { schedule.noteBacklog(at: now) }
+    }
+
+    /// A pacing pass at the end of each loop turn that saw a completion: under load turns come
+    /// every few tens of microseconds, so due requests start that much after their time rather
+    /// than at the next millisecond tick, and on whichever connection has a free stream (the
+    /// completing connection refills itself at once, but only itself).
+    func loopTurnWillEnd() {
+        paceAtTurnEnd = false
+        pace()
+    }
+
+    // MARK: Requests (called by the connections)
+
+    /// A request for a connection to start now, if there is one: nil when the run starts no
+    /// more (or, in the open loop, none is due yet).
     @inline(__always)
-    func requestStarted() {
+    func claimRequest() -> RequestClaim? {
+        let measured: Bool
+        switch phase {
+        case .warmup:
+            measured = false
+        case .measuring:
+            if !isDurationMode, countBudget == 0 { return nil }
+            measured = true
+        case .connecting, .draining, .finished:
+            return nil
+        }
+        var intended: UInt64 = 0
+        if let schedule {
+            guard let due = schedule.takeIfDue(at: ProcessClock.nanoseconds()) else { return nil }
+            intended = due
+        }
+        if measured, !isDurationMode {
+            countBudget -= 1
+            measuredOutstanding += 1
+            if countBudget == 0 { armFinalTimeout() }
+        }
+        return RequestClaim(measured: measured, intendedNanoseconds: intended)
+    }
+
+    @inline(__always)
+    func requestStarted(_ request: InFlightRequest) {
         totalInFlight += 1
+        if let schedule, request.startedMeasured {
+            schedule.noteStarted(intended: request.intendedNanoseconds, sent: request.startNanoseconds)
+        }
     }
 
     /// A claimed request whose stream the session refused to open.
@@ -207,6 +328,10 @@ final class LoadRun {
     func requestFinished(_ request: InFlightRequest, failure: FailureReason?) {
         totalInFlight -= 1
         stats.completedSinceTick += 1
+        if schedule != nil, !paceAtTurnEnd {
+            paceAtTurnEnd = true
+            loop.requestTurnEnd(self)
+        }
         // Which tally this completion belongs to; see `LoadStats` for the rules.
         let counted: Bool
         if isDurationMode {
@@ -219,7 +344,11 @@ final class LoadRun {
                 stats.countFailure(failure, warmup: false)
             } else {
                 stats.succeeded += 1
-                stats.latencies.append(ProcessClock.nanoseconds() &- request.startNanoseconds)
+                // From the intended start: see `ArrivalSchedule` for why. In the closed loop the
+                // intended start is the submission.
+                let now = ProcessClock.nanoseconds()
+                stats.latency.record(now &- request.intendedNanoseconds)
+                if schedule != nil { stats.serviceTime.record(now &- request.startNanoseconds) }
             }
         } else if let failure {
             stats.countFailure(failure, warmup: true)
@@ -243,12 +372,14 @@ final class LoadRun {
 
     func connectionReady(_ connection: LoadConnection) {
         connected += 1
+        beginIfSettled()
     }
 
     func connectionFailedToConnect(_ connection: LoadConnection, reason: String) {
         connectFailed += 1
         recordError("connect: \(reason)")
         endIfNoConnectionLeft()
+        beginIfSettled()
     }
 
     func connectionGotGoAway(_ connection: LoadConnection, reason: String) {
@@ -277,22 +408,11 @@ final class LoadRun {
         if connectionErrors.count < 8, !connectionErrors.contains(text) { connectionErrors.append(text) }
     }
 
-    // MARK: Progress
-
-    private func tick() {
-        let now = ProcessClock.nanoseconds()
-        let elapsed = Double(now &- lastTick) / 1e9
-        let rate = elapsed > 0 ? Double(stats.completedSinceTick) / elapsed : 0
-        lastTick = now
-        stats.completedSinceTick = 0
-        let seconds = Int((Double(now &- runStart) / 1e9).rounded())
-        let label = phase == .warmup ? " (warm-up)" : phase == .draining ? " (draining)" : ""
-        StandardError.line("t=\(seconds)s rate=\(Int(rate))/s failed=\(stats.failed + stats.warmupFailed)\(label)")
-    }
+    // MARK: Notes
 
     /// Phase changes go to stderr even with `--quiet`: a harness samples the server's CPU
     /// time when it reads `phase=measuring` and `phase=draining`.
-    private func note(_ text: String) {
+    func note(_ text: String) {
         let seconds = Double(ProcessClock.nanoseconds() &- runStart) / 1e9
         StandardError.line("oaas-load: t=\(String(format3: seconds))s \(text)")
     }

@@ -1,12 +1,18 @@
-// oaas-load: a closed-loop HTTP/2 / gRPC load generator on one event-loop thread.
+// oaas-load: an HTTP/2 / gRPC load generator on one event-loop thread, closed loop (fixed
+// concurrency) or open loop (`--rate`: fixed arrival rate, latency from each request's
+// intended start, so a stalling server cannot hide behind the generator's politeness).
 //
 //   oaas-load --port P --invoke-obj math.Calculator:add:1:64 -c 64 -m 100 --warmup 2 --duration 10 --json
 //   oaas-load --port P --http-only --path /echo.json --body-file body.bin -c 16 -m 10 --json
+//   oaas-load --port P --invoke-obj math.Calculator:add:1:64 -c 16 -m 10 --rate 40000 --json --progress
 //
 // Why not h2load: h2load sends one fixed body with every request, so it cannot spread calls
 // over many objects (the object id is inside the protobuf body). This sends pre-encoded
-// bodies in rotation, judges every reply by its grpc-status (h2load reads only :status), and
-// reports its own CPU use so a run can show the generator was not the bottleneck.
+// bodies in rotation, judges every reply by its grpc-status (h2load reads only :status),
+// records every latency in an HdrHistogram (h2load gives mean and max), and reports its own
+// CPU use (and, open loop, how far it fell behind its schedule) so a run can show the
+// generator was not the bottleneck. (h2load's --rate opens connections at a rate; it does not
+// pace requests.)
 //
 // It is built on OaasLoop and OaasHTTP2 directly, not on GRPCClient, to keep the per-request
 // work small: no call objects, completions, timers or message encoding per request.

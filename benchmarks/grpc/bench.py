@@ -38,8 +38,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "agents"))
 import grpc_body  # noqa: E402
 import load_report  # noqa: E402
+import results_section  # noqa: E402  (the agents section of RESULTS.md is bench-agents.sh's)
 
 RPC_PATH = "/oprc.OprcFunction/InvokeObj"
 PAYLOAD = b'{"a":1,"b":2}'
@@ -659,8 +661,7 @@ def write_report(args, results, probe_problems, started, out_path, load_results=
 
     if not scen:  # SCENARIOS=none: only the oaas-load scenarios ran
         L.extend(load_report.load_section(args, load_results or {}, load_probe, results))
-        with open(out_path, "w") as f:
-            f.write("\n".join(L))
+        results_section.write_keeping(out_path, "\n".join(L))
         return []
 
     L.append("| scenario (conns x streams) | ours req/s | nghttpd req/s | ours/nghttpd | "
@@ -814,8 +815,8 @@ def write_report(args, results, probe_problems, started, out_path, load_results=
                 if r.get("count_run"):
                     L.append(f"- {target} {key} count run: `{r['count_run']['command']}`")
     L.append("")
-    with open(out_path, "w") as f:
-        f.write("\n".join(L))
+    # The whole file is regenerated, except the section scripts/bench-agents.sh writes.
+    results_section.write_keeping(out_path, "\n".join(L))
     return verdicts
 
 

@@ -1,0 +1,436 @@
+#!/usr/bin/env python3
+"""Agent benchmarks: request-reply invocations through a local nats-server, ours beside a plain
+libnats echo responder in the same run, then the embedded bus in one process. Called by
+scripts/bench-agents.sh, which installs the tools and builds everything first; writes the
+agents section of benchmarks/RESULTS.md (see results_section.py).
+
+NATS scenarios (1 and 64 concurrent callers by default), each round and each caller count
+running both targets back to back, each on a freshly started responder:
+
+  floor  benchmarks/nats-echo/echo_responder (libnats): reflects each request's bytes.
+  ours   `demo serve --no-server --bus nats://... --agent math.Calculator`: a class-wide agent
+         that decodes the ObjectInvocationRequest, runs Calculator/add on the object, commits
+         its state and answers an InvocationResponse.
+
+Both get the very same requests from the same generator (nats-load: OaasBus's NATSClient on
+one thread, pre-encoded ObjectInvocationRequests for objects 0..63). Before the timed runs, a
+probe sends N requests to each with every reply checked (echo: the same bytes; ours: an
+InvocationResponse with status OKAY and a payload); the timed runs check a sample.
+
+CPU: /proc is sampled at nats-load's `phase=measuring` / `phase=draining` lines, for the
+generator, nats-server, the responder (and our runtime's loop thread), and every core.
+
+Embedded scenario: bus-load (one process) measures oaas.invokeViaBus (embedded bus, class-wide
+agent) beside oaas.invoke (mock-mode server path) with the same caller counts.
+"""
+import argparse
+import datetime
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import agents_report  # noqa: E402
+import proc_cpu  # noqa: E402
+import results_section  # noqa: E402
+
+SPAWNED = []  # every process started here, killed at exit if still alive
+LOOP_THREAD = "oaas-runtime"  # the name of our runtime's event-loop thread
+
+
+# --------------------------------------------------------------------------- processes
+
+def record_pid(pid):
+    path = os.environ.get("BENCH_PIDFILE")
+    if path:
+        with open(path, "a") as f:
+            f.write(f"{pid}\n")
+
+
+def spawn(cmd, **kwargs):
+    proc = subprocess.Popen(cmd, **kwargs)
+    SPAWNED.append(proc)
+    record_pid(proc.pid)
+    return proc
+
+
+def cleanup():
+    for proc in SPAWNED:
+        if proc.poll() is None:
+            proc.kill()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+NICE = 0  # set from --nice in main()
+REALTIME = 0  # set from --realtime in main(): a SCHED_RR priority, 0 = normal scheduling
+
+
+def pinned(cpus, cmd):
+    return ["taskset", "-c", str(cpus)] + cmd
+
+
+def renice(*pids):
+    """Gives every thread of `pids` the run's scheduling (--sched): SCHED_RR priority 1, or nice
+    -10, or nothing. On a shared machine, background jobs (builds) otherwise take the
+    benchmark's cores mid-window and delay every wake-up; a request-reply chain is a string of
+    wake-ups, so the numbers then measure the neighbours. With SCHED_RR the benchmark's threads
+    run whenever they are runnable (the kernel still keeps 5% of each core for everyone else),
+    as on an idle machine, and other programs get the idle time in between.
+    Per thread, not per process: on Linux scheduling belongs to each thread, and a thread
+    inherits its creator's, so `chrt`/`nice` on the command line does not reach threads that
+    Swift's concurrency pool starts at its own level (our runtime's loop thread among them).
+    Called when a process is ready and again when a window starts, so that both targets'
+    threads, however they came to be, are scheduled alike."""
+    if not NICE and not REALTIME:
+        return
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                if REALTIME:
+                    os.sched_setscheduler(int(tid), os.SCHED_RR, os.sched_param(REALTIME))
+                else:
+                    os.setpriority(os.PRIO_PROCESS, int(tid), NICE)
+            except OSError:
+                pass
+
+
+class Responder:
+    """A process pinned to CPUs that prints READY once it serves; stdout lines are collected."""
+
+    def __init__(self, name, cmd, cpus, stderr_path, env=None):
+        self.name = name
+        self.cmd = pinned(cpus, cmd)
+        self.lines = []
+        self.ready = threading.Event()
+        self.stderr_path = stderr_path
+        self.stderr_file = open(stderr_path, "ab")
+        self.proc = spawn(self.cmd, stdout=subprocess.PIPE, stderr=self.stderr_file,
+                          stdin=subprocess.DEVNULL, env=env)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode(errors="replace").rstrip("\n")
+            self.lines.append(line)
+            if line.strip() == "READY":
+                self.ready.set()
+        self.ready.set()  # end of output: wake a waiter
+
+    def wait_ready(self, timeout):
+        self.ready.wait(timeout)
+        return self.proc.poll() is None and "READY" in (l.strip() for l in self.lines)
+
+    def stop(self, timeout=20):
+        """SIGTERM, then wait; (exit code, or None if it had to be killed; seconds to exit)."""
+        start = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            code = None
+        self.reader.join(timeout=5)
+        self.stderr_file.close()
+        return code, time.monotonic() - start
+
+    def stderr_tail(self, n=10):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read().splitlines()[-n:]
+        except OSError:
+            return []
+
+
+# --------------------------------------------------------------------------- runs
+
+def start_nats_server(args, workdir):
+    port = free_port()
+    proc = spawn(pinned(args.nats_cpu, ["nats-server", "-a", "127.0.0.1", "-p", str(port)]),
+                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "nats-server.log"), "ab"),
+                 stdin=subprocess.DEVNULL)
+    if not wait_for_port(port, proc, 10):
+        raise RuntimeError(f"nats-server did not accept connections on port {port}")
+    renice(proc.pid)
+    return proc, f"nats://127.0.0.1:{port}"
+
+
+def start_responder(args, target, url, subject, workdir, label):
+    if target == "floor":
+        cmd = [args.echo_bin, url, subject]
+    else:
+        cmd = [args.demo_bin, "serve", "--no-server", "--bus", url, "--agent", "math.Calculator"]
+    responder = Responder(target, cmd, args.responder_cpu, os.path.join(workdir, f"{target}-{label}.stderr"))
+    if not responder.wait_ready(args.start_timeout):
+        code, _ = responder.stop(timeout=5)
+        raise RuntimeError(f"{target} did not print READY within {args.start_timeout:g} s (exit code {code}); "
+                           f"stdout {responder.lines[-5:]}, stderr {responder.stderr_tail()}")
+    renice(responder.proc.pid)
+    return responder
+
+
+def run_nats_load(args, url, extra, pids, threads, timeout):
+    """Runs nats-load pinned to the client CPU with `extra` options and --json; samples /proc at
+    its phase lines. Returns its JSON report plus exit_code, command and the CPU window."""
+    full = pinned(args.client_cpu, [args.nats_load_bin, "--url", url, "--json", "--quiet"] + extra)
+    proc = spawn(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    pids = dict(pids, generator=proc.pid)
+    renice(proc.pid)
+    killer = threading.Timer(timeout, proc.kill)
+    killer.daemon = True
+    killer.start()
+    stdout = []
+    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    samples, stderr = {}, []
+    for raw in proc.stderr:
+        line = raw.decode(errors="replace").rstrip("\n")
+        if "phase=measuring" in line:
+            renice(*pids.values())
+            samples["start"] = proc_cpu.sample(pids, threads)
+        elif "phase=draining" in line:
+            samples["end"] = proc_cpu.sample(pids, threads)
+        stderr.append(line)
+    code = proc.wait()
+    reader.join(timeout=5)
+    killed = not killer.is_alive() and code != 0
+    killer.cancel()
+    text = b"".join(stdout).decode(errors="replace").strip()
+    try:
+        result = json.loads(text.splitlines()[-1]) if text else {}
+    except ValueError:
+        result = {"unparsed_output": text[-2000:]}
+    shown = [os.path.relpath(c, args.repo) if c == args.nats_load_bin else c for c in full]
+    result.update(exit_code=code, killed_after_timeout=killed, stderr_tail=stderr[-8:],
+                  command=" ".join(shlex.quote(c) for c in shown).replace(url, "$NATS_URL"))
+    if "start" in samples and "end" in samples:
+        placement = {"generator": args.client_cpu, "nats-server": args.nats_cpu, "responder": args.responder_cpu}
+        result["cpu"] = proc_cpu.window(samples["start"], samples["end"], placement)
+    return result
+
+
+def probe(args, target, url, subject, nats_pid, workdir):
+    """N requests, every reply checked, on a fresh responder; then a graceful stop."""
+    responder = start_responder(args, target, url, subject, workdir, "probe")
+    check = "echo" if target == "floor" else "invocation-response"
+    try:
+        r = run_nats_load(args, url, ["-n", str(args.probe_requests), "-c", "4", "--check", check],
+                          {"nats-server": nats_pid, "responder": responder.proc.pid}, {}, 120)
+    finally:
+        code, secs = responder.stop()
+    problems = []
+    if r.get("succeeded") != args.probe_requests or r.get("failed"):
+        problems.append(f"{r.get('succeeded')} of {args.probe_requests} succeeded, failures {r.get('failures')}, "
+                        f"exit {r.get('exit_code')}, stderr {r.get('stderr_tail')}")
+    if r.get("checked_replies") != args.probe_requests:
+        problems.append(f"only {r.get('checked_replies')} replies were checked")
+    if code != 0:
+        problems.append(f"exit code {code} after SIGTERM (expected 0)")
+    return {"target": target, "check": check, "result": r, "exit_code": code, "stop_seconds": secs,
+            "stdout_tail": responder.lines[-3:], "problems": problems}
+
+
+def measure(args, target, callers, url, subject, nats_pid, workdir, label):
+    responder = start_responder(args, target, url, subject, workdir, label)
+    check = "echo" if target == "floor" else "invocation-response"
+    threads = {"responder-loop": (responder.proc.pid, LOOP_THREAD)} if target == "ours" else {}
+    try:
+        r = run_nats_load(args, url, ["-c", str(callers), "--warmup", str(args.warmup), "--duration", str(args.duration),
+                                      "--check", check, "--check-every", str(args.check_every)],
+                          {"nats-server": nats_pid, "responder": responder.proc.pid}, threads,
+                          args.warmup + args.duration + 60)
+    finally:
+        code, secs = responder.stop()
+    r.update(target=target, callers=callers, responder_exit=code, stop_seconds=secs,
+             responder_stdout_tail=responder.lines[-3:], responder_stderr=responder.stderr_tail(5))
+    return r
+
+
+def wait_until_quiet(args):
+    """On a shared machine, waits (up to --quiet-wait s) for the benchmark's cores to be mostly
+    idle before a pair of runs: one second's busy time under --quiet-threshold % on each."""
+    deadline = time.monotonic() + args.quiet_wait
+    cpus = {int(c) for c in str(args.cpus_used).split(",")}
+    while True:
+        a = proc_cpu.core_busy_seconds()
+        time.sleep(1)
+        b = proc_cpu.core_busy_seconds()
+        busy = {c: 100 * (b[c][0] - a[c][0]) for c in cpus if c in a and c in b}
+        if all(v < args.quiet_threshold for v in busy.values()):
+            return busy, True
+        if time.monotonic() >= deadline:
+            return busy, False
+
+
+def run_bus_load(args):
+    cmd = pinned(args.bus_cpus, [args.bus_load_bin, "--callers", ",".join(map(str, args.callers)),
+                                 "--warmup", str(args.warmup), "--duration", str(args.duration), "--json"])
+    proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    limit = (args.warmup + args.duration + 30) * 2 * len(args.callers) + 60
+    killer = threading.Timer(limit, proc.kill)
+    killer.daemon = True
+    killer.start()
+    stdout = []
+    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    stderr = []
+    for raw in proc.stderr:
+        line = raw.decode(errors="replace").rstrip("\n")
+        if "warm-up" in line or "phase=measuring" in line:
+            renice(proc.pid)  # the loop thread and the caller tasks' threads too
+        stderr.append(line)
+    code = proc.wait()
+    reader.join(timeout=5)
+    killer.cancel()
+    text = b"".join(stdout).decode(errors="replace").strip()
+    try:
+        result = json.loads(text.splitlines()[-1]) if text else {}
+    except ValueError:
+        result = {"unparsed_output": text[-2000:]}
+    shown = [os.path.relpath(c, args.repo) if c == args.bus_load_bin else c for c in cmd]
+    result.update(exit_code=code, command=" ".join(shlex.quote(c) for c in shown), stderr_tail=stderr[-12:])
+    return result
+
+
+# --------------------------------------------------------------------------- main
+
+def main():
+    p = argparse.ArgumentParser(description="agent benchmarks (see scripts/bench-agents.sh)")
+    p.add_argument("--repo", required=True)
+    # Binaries come through the environment, to keep their names off this process's command line.
+    p.add_argument("--nats-load-bin", default=os.environ.get("BENCH_NATS_LOAD_BIN"))
+    p.add_argument("--bus-load-bin", default=os.environ.get("BENCH_BUS_LOAD_BIN"))
+    p.add_argument("--demo-bin", default=os.environ.get("BENCH_DEMO_BIN"))
+    p.add_argument("--echo-bin", default=os.environ.get("BENCH_ECHO_BIN"))
+    p.add_argument("--callers", default="1,64")
+    p.add_argument("--targets", default="ours,floor")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--probe-requests", type=int, default=1024)
+    p.add_argument("--check-every", type=int, default=1000)
+    p.add_argument("--responder-cpu", type=int, default=0)
+    p.add_argument("--nats-cpu", type=int, default=1)
+    p.add_argument("--client-cpu", type=int, default=1)
+    p.add_argument("--bus-cpus", default="0,1")
+    p.add_argument("--embedded", default="yes", choices=["yes", "no"])
+    p.add_argument("--quiet-wait", type=float, default=60)
+    p.add_argument("--quiet-threshold", type=float, default=25)
+    # How the benchmark's threads are scheduled: rr = SCHED_RR priority 1 (needs root), nice =
+    # nice -10, normal = as started. See renice().
+    p.add_argument("--sched", default="normal", choices=["rr", "nice", "normal"])
+    p.add_argument("--start-timeout", type=float, default=30)
+    p.add_argument("--out", required=True)
+    p.add_argument("--command-line", default="scripts/bench-agents.sh")
+    args = p.parse_args()
+    global NICE, REALTIME
+    NICE, REALTIME = (-10 if args.sched == "nice" else 0), (1 if args.sched == "rr" else 0)
+    args.callers = [int(c) for c in args.callers.split(",") if c]
+    args.targets = [t for t in args.targets.split(",") if t]
+    args.cpus_used = ",".join(sorted({str(args.responder_cpu), str(args.nats_cpu), str(args.client_cpu)}))
+    for name in ("nats_load_bin", "echo_bin") + (("demo_bin",) if "ours" in args.targets else ()) \
+            + (("bus_load_bin",) if args.embedded == "yes" else ()):
+        if not getattr(args, name):
+            p.error(f"--{name.replace('_', '-')} is needed")
+
+    started = datetime.datetime.now().astimezone()
+    workdir = tempfile.mkdtemp(prefix="bench-agents-")
+
+    def on_signal(signum, _frame):
+        cleanup()
+        sys.exit(128 + signum)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    subject = subprocess.run([args.nats_load_bin, "--print-subject"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    runs, probes, quiet, bus = [], [], [], None
+    try:
+        nats, url = start_nats_server(args, workdir)
+        print(f"== nats-server on {url} (CPU {args.nats_cpu}); subject {subject}", flush=True)
+        for target in args.targets:
+            print(f"== probe {target}: {args.probe_requests} requests, every reply checked", flush=True)
+            pr = probe(args, target, url, subject, nats.pid, workdir)
+            probes.append(pr)
+            print("   " + ("; ".join(pr["problems"]) if pr["problems"] else "ok"), flush=True)
+        for rnd in range(1, args.rounds + 1):
+            for callers in args.callers:
+                busy, ok = wait_until_quiet(args)
+                quiet.append({"round": rnd, "callers": callers, "busy_pct": busy, "quiet": ok})
+                if not ok:
+                    print(f"   (cores still busy before round {rnd}, {callers} callers: "
+                          f"{ {c: round(v) for c, v in busy.items()} }%; measuring anyway)", flush=True)
+                for target in args.targets:  # back to back, so drift hits both alike
+                    label = f"r{rnd}-c{callers}"
+                    print(f"== round {rnd}: {target}, {callers} callers: {args.warmup} s warm-up + "
+                          f"{args.duration} s", flush=True)
+                    r = measure(args, target, callers, url, subject, nats.pid, workdir, label)
+                    r["round"] = rnd
+                    runs.append(r)
+                    print("   " + agents_report.one_line(r), flush=True)
+        nats.terminate()
+        try:
+            nats.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            nats.kill()
+        if args.embedded == "yes":
+            print(f"== embedded bus: bus-load (CPUs {args.bus_cpus}), callers {args.callers}, "
+                  f"{args.warmup} s warm-up + {args.duration} s per path", flush=True)
+            busy, ok = wait_until_quiet(args)
+            bus = run_bus_load(args)
+            bus["quiet_before"] = {"busy_pct": busy, "quiet": ok}
+            for line in agents_report.bus_lines(bus):
+                print("   " + line, flush=True)
+        with open(os.path.join(workdir, "raw.json"), "w") as f:
+            json.dump({"probes": probes, "runs": runs, "bus": bus, "quiet": quiet}, f, indent=1, default=str)
+        body, verdicts = agents_report.section(args, started, subject, probes, runs, bus, quiet)
+        results_section.replace_section(args.out, results_section.AGENTS, body)
+    finally:
+        cleanup()
+    print(f"\nwrote the agents section of {args.out} (raw output in {workdir})\n")
+    print(results_section.read_section(args.out, results_section.AGENTS))
+    if any(pr["problems"] for pr in probes):
+        return 1
+    if os.environ.get("STRICT") == "1" and any(v == "FAIL" for _, _, v in verdicts):
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
