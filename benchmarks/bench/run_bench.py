@@ -318,8 +318,8 @@ def problems_of(r, target):
 
 def micro_allocations(repo):
     """Allocations per InvokeObj echo on the server, from benchmarks/RESULTS-micro.md if the
-    micro-benchmarks wrote one: the first table row naming InvokeObj and echo with a column
-    for allocations. None when there is none."""
+    micro-benchmarks wrote one: the row of the whole server's InvokeObj echo (every malloc from
+    nghttp2 through the response), in its allocations column. None when there is none."""
     path = os.path.join(repo, "benchmarks", "RESULTS-micro.md")
     try:
         with open(path, encoding="utf-8") as f:
@@ -338,7 +338,8 @@ def micro_allocations(repo):
         if set("".join(cells)) <= set("-: "):
             continue
         text = " ".join(cells).lower()
-        if "invokeobj" in text and "echo" in text:
+        # The whole server's row (nghttp2 to the response), not the engine-only ones.
+        if "invokeobj" in text and "echo" in text and "whole server" in text:
             for i, h in enumerate(header):
                 if "alloc" in h and i < len(cells):
                     m = re.search(r"[\d.,]+", cells[i])
