@@ -144,8 +144,10 @@ private final class LoopSleeper: @unchecked Sendable {
 }
 
 extension Duration {
-    /// Whole milliseconds, rounding any remainder up so a timer never fires early.
-    var wholeMillisecondsRoundedUp: UInt64 {
+    /// Whole milliseconds, rounding any remainder up so a timer or deadline is never early;
+    /// negative durations count as zero, and ones too long to count saturate at `.max`.
+    /// Any thread.
+    public var wholeMillisecondsRoundedUp: UInt64 {
         let (seconds, attoseconds) = components
         guard seconds >= 0 else { return 0 }
         let attosecondsPerMillisecond: Int64 = 1_000_000_000_000_000

@@ -43,7 +43,7 @@ extension NATSClient {
             return completion(.failure(error))
         }
         pending[token] = PendingRequest(completion: completion, timeout: timeout)
-        let (sum, overflow) = loop.nowMilliseconds.addingReportingOverflow(UInt64(timeout.millisecondsRoundedUp))
+        let (sum, overflow) = loop.nowMilliseconds.addingReportingOverflow(timeout.wholeMillisecondsRoundedUp)
         let deadline = overflow ? UInt64.max : sum
         deadlines.insert(deadline: deadline, token: token)
         armDeadlineTimer(for: deadline)
@@ -143,21 +143,6 @@ extension NATSClient {
         armedDeadline = nil
         deadlineTimer?.cancel()
         for request in failing { request.completion(.failure(error)) }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounding any remainder up so that a deadline is never early;
-    /// negative durations count as zero.
-    var millisecondsRoundedUp: Int64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let perMillisecond: Int64 = 1_000_000_000_000_000
-        // Saturate: a timeout of centuries means "never", not an overflow trap.
-        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return .max }
-        let (total, overflowTotal) = milliseconds.addingReportingOverflow((attoseconds + perMillisecond - 1) / perMillisecond)
-        return overflowTotal ? .max : total
     }
 }
 
