@@ -46,27 +46,6 @@ final class AgentHost: @unchecked Sendable {
         return "NATS at \(BusURLRedaction.redacted(config.busURL))"
     }
 
-    /// Runs `body` on the loop thread and suspends until it calls its completion. When the
-    /// loop takes no more work, returns `failure` instead. Any thread or task.
-    func run<T>(orElse failure: T, _ body: @escaping (@escaping (T) -> Void) -> Void) async -> T {
-        let work = UncheckedTransfer(body)
-        let outcome: UncheckedTransfer<T>? = await withCheckedContinuation { continuation in
-            do {
-                try loop.execute {
-                    var resumed = false
-                    work.value { value in
-                        guard !resumed else { return }
-                        resumed = true
-                        continuation.resume(returning: UncheckedTransfer(value))
-                    }
-                }
-            } catch {
-                continuation.resume(returning: nil)
-            }
-        }
-        return outcome?.value ?? failure
-    }
-
     /// Hands `body` the bus, connecting it first if needed: the embedded bus in mock mode or
     /// when configured, else a NATS client. A failed connection is retried by the next caller.
     /// Loop thread only.

@@ -1,3 +1,4 @@
+import OaasBus
 import OaasProto
 import struct Foundation.Data
 
@@ -62,6 +63,13 @@ struct Invocation {
             return "object_id must not contain '/' or control characters"
         }
         return nil
+    }
+
+    /// Why `objectID` cannot name an object on the bus: ``problem(withObjectID:)``, or the
+    /// bus keys' wildcard, which matches every object and so names none.
+    static func problem(withBusObjectID objectID: String) -> String? {
+        problem(withObjectID: objectID)
+            ?? (objectID == BusKey.anyObject ? "'\(BusKey.anyObject)' is the bus keys' wildcard (it matches every object), not an object id" : nil)
     }
 }
 

@@ -34,13 +34,8 @@ extension Oaas {
             throw AgentError(.notRegistered(serviceName: String(describing: type)))
         }
         let id = Self.agentID(classID: classID, objectId: objectId)
-        if let objectId {
-            if let problem = Invocation.problem(withObjectID: objectId) {
-                throw AgentError(.startFailed(agentID: id, cause: problem))
-            }
-            if objectId == BusKey.anyObject {
-                throw AgentError(.startFailed(agentID: id, cause: "'\(BusKey.anyObject)' is not an object id; omit objectId to serve every object"))
-            }
+        if let objectId, let problem = Invocation.problem(withBusObjectID: objectId) {
+            throw AgentError(.startFailed(agentID: id, cause: problem))
         }
         if let problem = configurationProblem {
             throw AgentError(.startFailed(agentID: id, cause: problem.message))
@@ -60,7 +55,7 @@ extension Oaas {
         let agent = RunningAgent(id: id, service: service, objectID: objectId, partition: partition, host: host, logger: logger)
         // A bus that is reconnecting would keep the start waiting for as long as it is down.
         let limit = config.busConnectTimeout + .seconds(5)
-        let outcome: Result<Void, BusError> = await host.run(orElse: .failure(BusError(.closed))) { finish in
+        let outcome: Result<Void, BusError> = await host.loop.awaitCompletion(orElse: .failure(BusError(.closed))) { finish in
             host.withBus { result in
                 switch result {
                 case .success(let bus): agent.start(on: bus, within: limit, completion: finish)
@@ -93,7 +88,7 @@ extension Oaas {
         guard let agent = agents.beginStop(agentId) else { throw AgentError(.notRunning(agentID: agentId)) }
         logger.info("Stopping agent \(agentId)")
         let grace = config.drainTimeout
-        let running = await agent.host.run(orElse: agent.counters.callsInFlight) { finish in
+        let running = await agent.host.loop.awaitCompletion(orElse: agent.counters.callsInFlight) { finish in
             agent.stop(grace: grace, completion: finish)
         }
         agents.stopped(agentId)
@@ -161,7 +156,7 @@ extension Oaas {
 
     /// Closes a detached host's bus and releases its loop.
     func close(_ host: AgentHost) async {
-        await host.run(orElse: ()) { finish in host.close { finish(()) } }
+        await host.loop.awaitCompletion(orElse: ()) { finish in host.close { finish(()) } }
         if host.ownsLoop { await ownLoop.release(host.loop) }
     }
 

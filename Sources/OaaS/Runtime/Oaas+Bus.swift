@@ -22,7 +22,7 @@ extension Oaas {
                              partition: UInt32? = nil, timeout: Duration? = nil) async throws(BusCallError) -> Oprc_InvocationResponse {
         let partition = partition ?? config.defaultPartition
         let key = BusKey.object(classID: classID, partition: partition, objectID: objectID, function: function)
-        if let problem = Invocation.problem(withObjectID: objectID) ?? (objectID == BusKey.anyObject ? "'*' is not an object id" : nil) {
+        if let problem = Invocation.problem(withBusObjectID: objectID) {
             throw BusCallError(.invalidCall(cause: problem), key: key)
         }
         var request = Oprc_ObjectInvocationRequest()
@@ -65,7 +65,7 @@ extension Oaas {
             throw BusCallError(.busUnavailable(cause: "\(error)"), key: key)
         }
         let timeout = timeout ?? config.busRequestTimeout
-        let outcome: Result<[UInt8], BusError> = await host.run(orElse: .failure(BusError(.closed))) { finish in
+        let outcome: Result<[UInt8], BusError> = await host.loop.awaitCompletion(orElse: .failure(BusError(.closed))) { finish in
             host.withBus { result in
                 switch result {
                 case .success(let bus): bus.request(key: key, payload: bytes, timeout: timeout, completion: finish)

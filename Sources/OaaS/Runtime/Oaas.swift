@@ -265,16 +265,7 @@ public final class Oaas: @unchecked Sendable {
     /// Any thread or task, including one running on the server's loop.
     public func stopServer() async throws(ServerError) {
         let server = try beginStop(blocking: false)
-        let transfer = UncheckedTransfer(server)
-        let remaining: Int = await withCheckedContinuation { continuation in
-            do {
-                try server.loop.execute {
-                    transfer.value.drain { continuation.resume(returning: $0) }
-                }
-            } catch {
-                continuation.resume(returning: 0)
-            }
-        }
+        let remaining = await server.loop.awaitCompletion(orElse: 0) { finish in server.drain(completion: finish) }
         if server.ownsLoop {
             if remaining > 0 {
                 leaveRunning(server, running: remaining)
@@ -375,15 +366,8 @@ public final class Oaas: @unchecked Sendable {
             return nil
         }
         guard let server else { throw ServerError(.notRunning) }
-        let work = UncheckedTransfer(body)
-        let outcome: Oprc_InvocationResponse? = await withCheckedContinuation { continuation in
-            do {
-                try server.loop.execute {
-                    work.value(server.handler) { continuation.resume(returning: $0) }
-                }
-            } catch {
-                continuation.resume(returning: nil)
-            }
+        let outcome: Oprc_InvocationResponse? = await server.loop.awaitCompletion(orElse: nil) { finish in
+            body(server.handler) { finish($0) }
         }
         guard let outcome else { throw ServerError(.notRunning) }
         return outcome

@@ -20,7 +20,7 @@ func withAgentRuntime(_ runtime: Oaas, _ body: (Oaas) async throws -> Void) asyn
 /// Sends raw bytes to `key` on the runtime's bus, as any bus client could.
 func rawBusRequest(_ runtime: Oaas, key: String, bytes: [UInt8], timeout: Duration = .seconds(5)) async throws -> Result<[UInt8], BusError> {
     let host = try runtime.agentHost(loop: nil)
-    return await host.run(orElse: .failure(BusError(.closed))) { finish in
+    return await host.loop.awaitCompletion(orElse: .failure(BusError(.closed))) { finish in
         host.withBus { result in
             switch result {
             case .success(let bus): bus.request(key: key, payload: bytes, timeout: timeout, completion: finish)
