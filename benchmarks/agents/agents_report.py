@@ -3,8 +3,11 @@ results. Rendering only: every number comes from nats-load's / bus-load's JSON r
 the /proc samples taken around their measured windows.
 """
 import os
-import platform
 import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grpc"))
+import bench as gb  # noqa: E402  (machine and commit lines, shared with the gRPC report)
 
 TARGET_RATIO = 0.70
 
@@ -128,28 +131,8 @@ def problems_of(r):
 # --------------------------------------------------------------------------- environment
 
 def machine():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    with open("/proc/loadavg") as f:
-        load = " ".join(f.read().split()[:3])
-    return f"{os.cpu_count()} CPUs, {model}, Linux {platform.release()} (load average at start: {load})"
-
-
-def commit(repo):
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain"], cwd=repo,
-                               capture_output=True, text=True).stdout.strip()
-        return head + (" (with uncommitted changes in the work tree)" if dirty else "")
-    except OSError:
-        return "unknown"
+    m = gb.machine_info()
+    return f"{m['nproc']} CPUs, {m['cpu']}, Linux {m['kernel']} (load average at start: {m['load']})"
 
 
 def first_line(cmd):
@@ -180,7 +163,7 @@ def section(args, started, subject, probes, runs, bus, quiet):
     L.append("")
     L.append(f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S %Z').strip()}")
     L.append(f"- Machine: {machine()}")
-    L.append(f"- Commit: {commit(args.repo)}")
+    L.append(f"- Commit: {gb.git_commit(args.repo)}")
     L.append(f"- Command: `{args.command_line}`")
     L.append(f"- Tools: {first_line(['nats-server', '--version'])}, {libnats_version()}, "
              f"{first_line(['swift', '--version'])}")

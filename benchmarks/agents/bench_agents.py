@@ -29,7 +29,6 @@ import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,55 +40,15 @@ sys.path.insert(0, HERE)
 import agents_report  # noqa: E402
 import proc_cpu  # noqa: E402
 import results_section  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "grpc"))
+# Process handling shared with the gRPC harness: every process started through `spawn` is
+# recorded (BENCH_PIDFILE) and killed by `cleanup`.
+from bench import cleanup, free_port, spawn, wait_for_port  # noqa: E402
 
-SPAWNED = []  # every process started here, killed at exit if still alive
 LOOP_THREAD = "oaas-runtime"  # the name of our runtime's event-loop thread
 
 
 # --------------------------------------------------------------------------- processes
-
-def record_pid(pid):
-    path = os.environ.get("BENCH_PIDFILE")
-    if path:
-        with open(path, "a") as f:
-            f.write(f"{pid}\n")
-
-
-def spawn(cmd, **kwargs):
-    proc = subprocess.Popen(cmd, **kwargs)
-    SPAWNED.append(proc)
-    record_pid(proc.pid)
-    return proc
-
-
-def cleanup():
-    for proc in SPAWNED:
-        if proc.poll() is None:
-            proc.kill()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, proc, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
 
 NICE = 0  # set from --nice in main()
 REALTIME = 0  # set from --realtime in main(): a SCHED_RR priority, 0 = normal scheduling
