@@ -241,7 +241,7 @@ struct ServerManagementTests {
 @Suite("Starting on a loop that does not answer")
 struct StalledLoopTests {
     @Test("a start withdrawn after its timeout never runs later")
-    func withdrawnStart() throws {
+    func withdrawnStart() async throws {
         let loop = try EventLoop.makeEmbedded(name: "stalled")
         let handlesBefore = loop.openHandleCount
         let runtime = try makeRuntime()
@@ -251,7 +251,9 @@ struct StalledLoopTests {
             do { try runtime.startServer(port: 0, loop: loop) } catch { outcome.withLock { $0 = error as? ServerError } }
         }
         caller.start()
-        while outcome.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.05) }
+        // Suspend, not block: the start takes its whole 10 s timeout, and a blocked test would
+        // hold one of the cooperative pool's few threads from every other test meanwhile.
+        while outcome.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(50)) }
         #expect(outcome.withLock { $0 }?.message.contains("did not answer") == true)
         // Now the loop runs what was queued: the withdrawn start must not open a listener.
         _ = loop.runOnce(waitForEvents: false)
