@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "OaasTesting", dependencies: ["OaasLoop"]),
 
         .testTarget(name: "OaasLoopTests", dependencies: ["OaasLoop", "OaasTesting"]),
-        .testTarget(name: "OaasHTTP2Tests", dependencies: ["OaasHTTP2"]),
+        .testTarget(name: "OaasHTTP2Tests", dependencies: ["OaasHTTP2", "OaasTesting"]),
         .testTarget(
             name: "OaaSTests",
             dependencies: [

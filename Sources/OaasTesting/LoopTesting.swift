@@ -95,8 +95,7 @@ public struct BytePattern: Sendable {
     public let table: [UInt8]
 
     public init() {
-        var generator = SystemRandomNumberGenerator()
-        table = (0..<(Self.period * 2)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        table = (0..<(Self.period * 2)).map { _ in UInt8.random(in: 0...255) }
     }
 
     /// `count` bytes of the stream starting at `offset`.

@@ -1,4 +1,5 @@
 @testable import OaasBus
+import OaasTesting
 import Testing
 
 @Suite("NATS parser")
@@ -115,7 +116,7 @@ struct NATSParserTests {
 
     @Test("1 MiB payloads split across reads of many sizes")
     func largePayload() throws {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let payload = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let stream = bytes("MSG big 1 _INBOX.r \(payload.count)\r\n") + payload + bytes("\r\nPING\r\n")
         let expected: [NATSServerOp] = [.message(NATSMessage(subject: "big", sid: 1, replyTo: "_INBOX.r", payload: payload)), .ping]
@@ -171,7 +172,7 @@ struct NATSParserTests {
 
     @Test("seeded random chunking of random streams matches whole-buffer parsing and the generator")
     func fuzz() throws {
-        var generator = SplitMix64(seed: 0x0A45_0B75)
+        var generator = SeededRandom(seed: 0x0A45_0B75)
         for round in 0..<200 {
             let (stream, expected) = randomStream(using: &generator)
             #expect(try parse(stream) == expected, "round \(round), whole")
@@ -384,14 +385,14 @@ struct NATSParserTests {
     }
 
     /// A stream of random ops, and the ops it must parse into.
-    private func randomStream(using generator: inout SplitMix64) -> ([UInt8], [NATSServerOp]) {
+    private func randomStream(using generator: inout SeededRandom) -> ([UInt8], [NATSServerOp]) {
         var stream: [UInt8] = []
         var ops: [NATSServerOp] = []
-        func token(_ generator: inout SplitMix64) -> String {
+        func token(_ generator: inout SeededRandom) -> String {
             let alphabet = Array("abcXYZ019._-*>$")
             return String((0..<Int.random(in: 1...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
         }
-        func blank(_ generator: inout SplitMix64) -> String {
+        func blank(_ generator: inout SeededRandom) -> String {
             [" ", "\t", "  ", " \t "].randomElement(using: &generator)!
         }
         for _ in 0..<Int.random(in: 1...30, using: &generator) {
@@ -444,18 +445,3 @@ struct NATSParserTests {
 }
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
-
-/// A small seeded generator, so a failing fuzz round can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,5 +1,6 @@
 @testable import OaasGRPC
 import Testing
+import OaasTesting
 
 @Suite("Length-prefixed message reassembly")
 struct GRPCMessageReaderTests {
@@ -11,7 +12,7 @@ struct GRPCMessageReaderTests {
 
     @Test("messages come out whole and in order however the bytes are split", arguments: 0..<20)
     func randomSplits(seed: Int) throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandom(seed: UInt64(seed))
         let messages = (0..<25).map { index in
             // Include empty messages and ones that straddle many chunks.
             (0..<Int.random(in: 0...(index % 5 == 0 ? 0 : 3_000), using: &generator)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) }

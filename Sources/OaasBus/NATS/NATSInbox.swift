@@ -9,17 +9,23 @@ struct NATSInbox {
     var wildcard: String { base + ".*" }
     private let baseBytes: [UInt8]
 
-    /// An inbox with a fresh random prefix.
+    /// An inbox with a fresh random prefix. (It draws from the system generator directly rather
+    /// than through a local `SystemRandomNumberGenerator`, whose zero size gives every thread's
+    /// local one address, which ThreadSanitizer reports as a race.)
     init() {
-        var random = SystemRandomNumberGenerator()
-        self.init(random: &random)
+        self.init(pickingWith: { Int.random(in: 0..<$0) })
     }
 
     /// An inbox whose prefix comes from `random`.
     init<Random: RandomNumberGenerator>(random: inout Random) {
+        self.init(pickingWith: { Int.random(in: 0..<$0, using: &random) })
+    }
+
+    /// `pick(n)` returns an index below `n`.
+    private init(pickingWith pick: (Int) -> Int) {
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
         var prefix = Array("_INBOX.".utf8)
-        for _ in 0..<22 { prefix.append(alphabet[Int.random(in: 0..<alphabet.count, using: &random)]) }
+        for _ in 0..<22 { prefix.append(alphabet[pick(alphabet.count)]) }
         base = String(decoding: prefix, as: UTF8.self)
         baseBytes = prefix
     }

@@ -6,20 +6,29 @@ enum NATSReconnectBackoff {
     static func delay<Random: RandomNumberGenerator>(
         level: Int, base: Duration, max: Duration, using random: inout Random
     ) -> Duration {
-        guard level > 0 else { return .zero }
+        guard let range = millisecondRange(level: level, base: base, max: max) else { return .zero }
+        return .milliseconds(Int64.random(in: range, using: &random))
+    }
+
+    /// The pause before round `level`, with the system's random numbers.
+    ///
+    /// This does not hand a local `SystemRandomNumberGenerator` to the generic form: that struct
+    /// has no size, so every thread's local shares one address, and ThreadSanitizer reports two
+    /// loops backing off at once as an access race on it.
+    static func delay(level: Int, base: Duration, max: Duration) -> Duration {
+        guard let range = millisecondRange(level: level, base: base, max: max) else { return .zero }
+        return .milliseconds(Int64.random(in: range))
+    }
+
+    /// The milliseconds round `level`'s pause is drawn from; nil for no pause.
+    private static func millisecondRange(level: Int, base: Duration, max: Duration) -> ClosedRange<Int64>? {
+        guard level > 0 else { return nil }
         let baseMilliseconds = Swift.max(1, base.wholeMilliseconds)
         let maxMilliseconds = Swift.max(baseMilliseconds, max.wholeMilliseconds)
         // Past 2^20 doublings every base has long hit the cap; the bound keeps the shift safe.
         let shift = Swift.min(level - 1, 20)
         let ceiling = Swift.min(maxMilliseconds, baseMilliseconds << shift)
-        let floor = ceiling / 2
-        return .milliseconds(Int64.random(in: floor...ceiling, using: &random))
-    }
-
-    /// The pause before round `level`, with the system's random numbers.
-    static func delay(level: Int, base: Duration, max: Duration) -> Duration {
-        var random = SystemRandomNumberGenerator()
-        return delay(level: level, base: base, max: max, using: &random)
+        return (ceiling / 2)...ceiling
     }
 }
 

@@ -242,25 +242,45 @@ struct ServerManagementTests {
 struct StalledLoopTests {
     @Test("a start withdrawn after its timeout never runs later")
     func withdrawnStart() async throws {
-        let loop = try EventLoop.makeEmbedded(name: "stalled")
-        let handlesBefore = loop.openHandleCount
-        let runtime = try makeRuntime()
-        // Called from another thread while nobody runs the loop: the start times out.
-        let outcome = LockedValue<ServerError?>(nil)
-        let caller = Thread {
-            do { try runtime.startServer(port: 0, loop: loop) } catch { outcome.withLock { $0 = error as? ServerError } }
+        struct Findings: Sendable {
+            var startError: ServerError?
+            var handlesOpenedByWithdrawnStart = 0
+            var loopEndedClean = false
+            var serverRunning = true
         }
-        caller.start()
-        // Suspend, not block: the start takes its whole 10 s timeout, and a blocked test would
-        // hold one of the cooperative pool's few threads from every other test meanwhile.
-        while outcome.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(outcome.withLock { $0 }?.message.contains("did not answer") == true)
-        // Now the loop runs what was queued: the withdrawn start must not open a listener.
-        _ = loop.runOnce(waitForEvents: false)
-        #expect(loop.openHandleCount == handlesBefore)
-        loop.stop(gracePeriod: .milliseconds(100))
-        let report = loop.run()
-        #expect(report.isClean)
-        #expect(!runtime.isServerRunning)
+        let runtime = try makeRuntime()
+        // An embedded loop belongs to the thread that made it, and an async test may resume on
+        // any thread, so the loop lives on a thread of its own. Waiting there for the whole 10 s
+        // start timeout also keeps that wait off the cooperative pool the other tests share.
+        let findings: Findings = await withCheckedContinuation { continuation in
+            Thread {
+                var findings = Findings()
+                guard let loop = try? EventLoop.makeEmbedded(name: "stalled") else {
+                    continuation.resume(returning: findings)
+                    return
+                }
+                let handlesBefore = loop.openHandleCount
+                // Called from another thread while nobody runs the loop: the start times out.
+                let outcome = LockedValue<Result<Void, ServerError>?>(nil)
+                Thread {
+                    let result: Result<Void, ServerError>
+                    do throws(ServerError) { try runtime.startServer(port: 0, loop: loop); result = .success(()) } catch { result = .failure(error) }
+                    outcome.withLock { $0 = result }
+                }.start()
+                while outcome.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.05) }
+                if case .failure(let error) = outcome.withLock({ $0 }) { findings.startError = error }
+                // Now the loop runs what was queued: the withdrawn start must not open a listener.
+                _ = loop.runOnce(waitForEvents: false)
+                findings.handlesOpenedByWithdrawnStart = loop.openHandleCount - handlesBefore
+                loop.stop(gracePeriod: .milliseconds(100))
+                findings.loopEndedClean = loop.run().isClean
+                findings.serverRunning = runtime.isServerRunning
+                continuation.resume(returning: findings)
+            }.start()
+        }
+        #expect(findings.startError?.message.contains("did not answer") == true)
+        #expect(findings.handlesOpenedByWithdrawnStart == 0)
+        #expect(findings.loopEndedClean)
+        #expect(!findings.serverRunning)
     }
 }
