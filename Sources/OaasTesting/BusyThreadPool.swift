@@ -7,13 +7,16 @@ import OaasLoop
 ///
 /// libuv's pool is shared by every loop of the process, so hold it briefly, and always
 /// release it (`defer`): a loop cannot finish shutting down while its blocking work waits.
-/// Any thread.
+/// One test at a time occupies it: two tests that each took part of the pool would wait for
+/// the rest of it until both gave up. Any thread.
 public final class BusyThreadPool: @unchecked Sendable {
     // @unchecked: `started` and `released` are only touched under `condition` (pthread-based,
     // which ThreadSanitizer sees).
     private let condition = NSCondition()
     private var started = 0
     private var released = false
+    /// Held from `occupy` to the first `release`, so occupations never overlap.
+    private static let turn = AsyncTurn()
 
     /// libuv's pool size: `UV_THREADPOOL_SIZE` when set (libuv clamps it to 1...1024), else 4.
     public static var threadCount: Int {
@@ -29,6 +32,7 @@ public final class BusyThreadPool: @unchecked Sendable {
     ///   work kept a pool thread for `limit` (the jobs that did start are released).
     /// Any task (not the loop's own thread).
     public static func occupy(_ loop: EventLoop, within limit: Duration = .seconds(20)) async throws -> BusyThreadPool {
+        await turn.wait()
         let pool = BusyThreadPool()
         let count = threadCount
         try await loop.submit {
@@ -51,9 +55,11 @@ public final class BusyThreadPool: @unchecked Sendable {
     /// Lets every waiting job finish. Idempotent. Any thread.
     public func release() {
         condition.lock()
+        let first = !released
         released = true
         condition.broadcast()
         condition.unlock()
+        if first { Self.turn.pass() }
     }
 
     private var startedCount: Int {

@@ -10,6 +10,8 @@ final class GRPCFixture: @unchecked Sendable {
     private var client: GRPCClient!
     /// What the hanging handler's onCancel heard, in order.
     private var cancellations: [GRPCStatus] = []
+    /// How many calls the delaying handler has received.
+    private var delayedCallsReceived = 0
 
     static let echo = "/test.Echo/Echo"
     static let hang = "/test.Echo/Hang"
@@ -32,7 +34,8 @@ final class GRPCFixture: @unchecked Sendable {
         server.register(Self.hang, .unary { [unowned self] call, _ in
             call.onCancel = { [unowned self] status in cancellations.append(status) }
         })
-        server.register(Self.delay, .unary { [loop] call, message in
+        server.register(Self.delay, .unary { [loop, unowned self] call, message in
+            delayedCallsReceived += 1
             let milliseconds = Int(String(decoding: message, as: UTF8.self)) ?? 0
             let timer = loop.schedule(after: .milliseconds(milliseconds)) { call.respond(message) }
             call.onCancel = { _ in timer.close() }
@@ -89,6 +92,13 @@ final class GRPCFixture: @unchecked Sendable {
 
     var connectionCount: Int {
         get async throws { try await loop.submit { self.server.connectionCount } }
+    }
+
+    /// Suspends until the delaying handler has received `count` calls.
+    func waitForDelayedCalls(_ count: Int) async throws {
+        while try await loop.submit({ self.delayedCallsReceived }) < count {
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     var cancellationsSeen: [GRPCStatus] {

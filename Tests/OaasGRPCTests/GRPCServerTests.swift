@@ -139,7 +139,8 @@ struct GRPCServerTests {
             let fixture = try await GRPCFixture.start(loop: loop)
             #expect(try await fixture.healthStatus("") == .serving)
             async let slow = fixture.call(GRPCFixture.delay, Array("300".utf8))
-            try await Task.sleep(for: .milliseconds(100))
+            // The drain is about calls the server has: wait until it has this one.
+            try await fixture.waitForDelayedCalls(1)
             try await fixture.beginShutdown()
             #expect(try await fixture.healthStatus("") == .notServing)
             let late = try await fixture.call(GRPCFixture.echo, [1])
