@@ -204,7 +204,7 @@ final class InvocationEngine {
         }
         if let identity = call.identity {
             do {
-                if let entries = try changedEntries(call, object, loaded, baseline: baseline) {
+                if let entries = try changedEntries(call, object, baseline: baseline) {
                     _ = try immediateStore!.commitNow(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
                 }
             } catch {
@@ -240,7 +240,7 @@ final class InvocationEngine {
         }
         if let identity = call.identity {
             do {
-                if let entries = try changedEntries(call, object, loaded, baseline: baseline) {
+                if let entries = try changedEntries(call, object, baseline: baseline) {
                     _ = try await store.commit(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
                 }
             } catch {
@@ -252,11 +252,13 @@ final class InvocationEngine {
 
     /// The entries to commit, or `nil` when the method changed nothing (then nothing is
     /// written, and an object that did not exist still does not).
-    private func changedEntries(_ call: PendingCall, _ object: OaasObject, _ loaded: StoredObject?,
-                                baseline: ObjectEntries) throws -> ObjectEntries? {
+    ///
+    /// The state is saved on top of `baseline` (the stored entries, or a fresh instance's), so
+    /// fields the method left alone are not rewritten: an unchanged object costs no copy.
+    private func changedEntries(_ call: PendingCall, _ object: OaasObject, baseline: ObjectEntries) throws -> ObjectEntries? {
         let after: ObjectEntries
         do {
-            after = try call.service.saveState(object, loaded?.entries ?? [:])
+            after = try call.service.saveState(object, baseline)
         } catch {
             throw StateSaveFailure(error: error)
         }

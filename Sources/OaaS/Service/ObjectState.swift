@@ -49,6 +49,10 @@ public struct StateWriter {
     /// - Throws: ``PayloadError`` when the value cannot be encoded.
     @inlinable
     public mutating func write<T: Encodable>(_ value: T, field index: Int) throws(PayloadError) {
-        entries[entryKey(index)] = try PayloadCodec.encodeValue(value)
+        let encoded = try PayloadCodec.encodeValue(value)
+        let key = entryKey(index)
+        // Only a value that differs is stored: entries nobody changed stay shared with the ones
+        // the writer started from, uncopied, and comparing the two is an identity check.
+        if entries[key] != encoded { entries[key] = encoded }
     }
 }
