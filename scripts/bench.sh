@@ -8,12 +8,14 @@
 #
 # Scenarios (benchmarks/bench/run_bench.py): InvokeObj echo (oaas-grpc-echo, grpc-swift-2,
 # nghttpd at 1x1, 16x10, 64x100); InvokeObj math.Calculator/add over 64 objects and on one hot
-# object (`demo serve`, grpc-swift-2, nghttpd at 16x10, 64x100); a drain under load (SIGTERM to
-# `demo serve` mid-run, counting calls that failed after being accepted); the agents.
+# object (`demo serve`, grpc-swift-2, nghttpd at 16x10, 64x100); the same over 64 objects in the
+# open loop at 5,000 and 100,000 req/s (latency from each request's intended start); a drain
+# under load (SIGTERM to `demo serve` mid-run, counting calls that failed after being
+# accepted); the agents.
 #
 # Env: QUICK=1 (2 s runs after 1 s warm-up; the agents' QUICK too), DURATION=10 WARMUP=2,
 #      NO_GRPC_SWIFT=1 (skip grpc-swift-2 and its long first build, ~15-20 min),
-#      NO_AGENTS=1 (skip scripts/bench-agents.sh), SCENARIOS=echo,add64,addhot,drain,
+#      NO_AGENTS=1 (skip scripts/bench-agents.sh), SCENARIOS=echo,add64,addhot,open,drain,
 #      SERVER_CPU=0 CLIENT_CPU=1, STRICT=1 (exit 3 when a target FAILs),
 #      RESULTS=path (default benchmarks/RESULTS.md; charts go in charts/ beside it),
 #      SKIP_BUILD=1 (use the binaries already built; fails if one is missing),
@@ -30,7 +32,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-SCENARIOS=${SCENARIOS:-echo,add64,addhot,drain}
+SCENARIOS=${SCENARIOS:-echo,add64,addhot,open,drain}
 SWIFT=${SWIFT:-swift}
 RESULTS=${RESULTS:-benchmarks/RESULTS.md}
 

@@ -14,6 +14,8 @@ CLIENT_CPU; the servers of one C x M are run back to back so drift hits them ali
   add64     InvokeObj math.Calculator/add over 64 objects: `demo serve`, grpc-swift-reference,
             nghttpd at 16x10, 64x100
   addhot    the same on one object (`--invoke-obj math.Calculator:add:1:1`)
+  open      add over 64 objects in the open loop (oaas-load --rate: fixed arrival rates on
+            16 connections of up to 10 streams), latency from each request's intended start
   drain     `demo serve` under oaas-load 16x10 (closed loop), SIGTERM at ~half the run
 """
 import argparse
@@ -49,7 +51,30 @@ SCENARIOS = {
               "invoke": "math.Calculator:add:1:64", "ours": "demo serve", "levels": ["16x10", "64x100"]},
     "addhot": {"title": "gRPC InvokeObj math.Calculator/add, one hot object",
                "invoke": "math.Calculator:add:1:1", "ours": "demo serve", "levels": ["16x10", "64x100"]},
+    # Open loop: a rate every server keeps up with, and one only the fast ones do. A server that
+    # falls behind shows it as latency from the intended start (the wait behind schedule), not
+    # as a quietly lower request count.
+    "open": {"title": "gRPC InvokeObj math.Calculator/add, 64 objects, open loop",
+             "invoke": "math.Calculator:add:1:64", "ours": "demo serve",
+             "levels": ["16x10@5000", "16x10@100000"]},
 }
+
+
+def level_parts(level):
+    """`CxM` (closed loop) or `CxM@RATE` (open loop): connections, streams, rate or None."""
+    shape, _, rate = level.partition("@")
+    conns, streams = map(int, shape.split("x"))
+    return conns, streams, (int(rate) if rate else None)
+
+
+def level_label(level):
+    """How a level reads in tables and charts: `16x10`, or `5,000/s (16x10)`."""
+    conns, streams, rate = level_parts(level)
+    return f"{conns}x{streams}" if rate is None else f"{rate:,}/s ({conns}x{streams})"
+
+
+def is_open(scenario):
+    return any(level_parts(lv)[2] for lv in SCENARIOS[scenario]["levels"])
 
 # oaas-load failure keys that mean the server never accepted the stream (see drain_section).
 # The key is `stream_reset:<name of the HTTP/2 code>` (oaas-load prints the Swift case name,
@@ -186,10 +211,11 @@ def probe(args, scenario, target):
 
 
 def measure(args, scenario, target, level):
-    conns, streams = map(int, level.split("x"))
+    conns, streams, rate = level_parts(level)
     server = start_server(args, scenario, target, level)
+    extra = request_args(args, scenario, target) + (["--rate", str(rate)] if rate else [])
     try:
-        r = run_load(args, server.port, conns, streams, request_args(args, scenario, target), server,
+        r = run_load(args, server.port, conns, streams, extra, server,
                      args.warmup, duration=args.duration, tag=f"[{scenario} {target} {level}]")
     finally:
         code, secs = server.stop()
@@ -451,6 +477,33 @@ def scenario_table(args, scenario, results):
     return L
 
 
+def open_loop_table(args, scenario, results):
+    """The open loop's own table: whether each server kept the rate, latency from the intended
+    start (what a caller arriving on schedule waits), the service time from the send, and how
+    far the generator's starts trailed their schedule (its own health)."""
+    L = ["| rate (C x M) | server | req/s | rate reached | p50 | p90 | p99 | p99.9 | max | "
+         "service time p50 / p99 | started late | not started | failed calls | server CPU | oaas-load CPU |",
+         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for level in SCENARIOS[scenario]["levels"]:
+        for target in args.targets:
+            r = results.get((scenario, target, level))
+            if r is None:
+                continue
+            name = SCENARIOS[scenario]["ours"] if target == "ours" else SERVER_LABEL[target]
+            sched = r.get("schedule") or {}
+            service = r.get("service_time_us") or {}
+            reached = r.get("target_rate_reached")
+            L.append(f"| {level_label(level)} | {name} | {f_rate(r.get('requests_per_second'))} | "
+                     f"{'n/a' if reached is None else ('yes' if reached else '**no**')} | "
+                     f"{f_us(lat(r, 'p50'))} | {f_us(lat(r, 'p90'))} | {f_us(lat(r, 'p99'))} | "
+                     f"{f_us(lat(r, 'p99_9'))} | {f_us(lat(r, 'max'))} | "
+                     f"{f_us(service.get('p50'))} / {f_us(service.get('p99'))} | "
+                     f"{sched.get('started_late', 'n/a')} of {sched.get('started', 'n/a')} | "
+                     f"{sched.get('not_started', 'n/a')} | {'n/a' if failed(r) is None else failed(r)} | "
+                     f"{f_pct(r.get('server_cpu_pct'))} | {f_pct(gen_cpu(r))} |")
+    return L
+
+
 def headline(args, results):
     """One row per scenario and C x M: ours' req/s and p50, and its ratios to the references."""
     L = ["| scenario | C x M | ours req/s | ours / grpc-swift-2 | ours / nghttpd | ours p50 | ours failed |",
@@ -463,7 +516,7 @@ def headline(args, results):
             g = results.get((scenario, "grpc-swift", level))
             n = results.get((scenario, "nghttpd", level))
             rps = o.get("requests_per_second")
-            L.append(f"| {SCENARIOS[scenario]['title']} | {level} | {f_rate(rps)} | "
+            L.append(f"| {SCENARIOS[scenario]['title']} | {level_label(level)} | {f_rate(rps)} | "
                      f"{f_ratio(ratio(rps, (g or {}).get('requests_per_second'))) if g else 'n/a'} | "
                      f"{f_ratio(ratio(rps, (n or {}).get('requests_per_second'))) if n else 'n/a'} | "
                      f"{f_us(lat(o, 'p50'))} | {'n/a' if failed(o) is None else failed(o)} |")
@@ -477,20 +530,32 @@ def charts(args, results):
         spec = SCENARIOS[scenario]
         levels = spec["levels"]
         series = [spec["ours"] if t == "ours" else SERVER_LABEL[t] for t in args.targets]
-        values = [[(results.get((scenario, t, lv)) or {}).get("requests_per_second") for lv in levels]
-                  for t in args.targets]
-        path = os.path.join(args.charts_dir, f"{scenario}-rps.svg")
-        svg_chart.bar_chart(path, f"{spec['title']}: requests/s", [f"{lv} (C x M)" for lv in levels],
-                            series, values, "requests/s", log=False,
-                            subtitle=f"oaas-load, {args.warmup} s warm-up + {args.duration} s per run; higher is better")
-        made.append((f"{spec['title']}: requests/s against concurrency", path))
+        open_loop = is_open(scenario)
+        if open_loop:
+            # Every server is offered the same requests/s, so the telling number is the tail.
+            values = [[lat(results.get((scenario, t, lv)), "p99") for lv in levels] for t in args.targets]
+            path = os.path.join(args.charts_dir, f"{scenario}-p99.svg")
+            svg_chart.bar_chart(path, f"{spec['title']}: p99 latency", [level_label(lv) for lv in levels],
+                                series, values, "p99 latency", log=True, value_format=lat_label,
+                                subtitle="fixed arrival rate; from each request's intended start; lower is better")
+            made.append((f"{spec['title']}: p99 latency against arrival rate", path))
+        else:
+            values = [[(results.get((scenario, t, lv)) or {}).get("requests_per_second") for lv in levels]
+                      for t in args.targets]
+            path = os.path.join(args.charts_dir, f"{scenario}-rps.svg")
+            svg_chart.bar_chart(path, f"{spec['title']}: requests/s", [f"{lv} (C x M)" for lv in levels],
+                                series, values, "requests/s", log=False,
+                                subtitle=f"oaas-load, {args.warmup} s warm-up + {args.duration} s per run; higher is better")
+            made.append((f"{spec['title']}: requests/s against concurrency", path))
+        measured_from = "intended start" if open_loop else "request sent"
         for lv in levels:
             pcts = ["p50", "p90", "p99"]
             vals = [[lat(results.get((scenario, t, lv)), p) for t in args.targets] for p in pcts]
-            path = os.path.join(args.charts_dir, f"{scenario}-latency-{lv}.svg")
-            svg_chart.bar_chart(path, f"{spec['title']}, {lv}: latency", series, pcts, vals, "latency",
-                                log=True, value_format=lat_label, subtitle="from request sent to stream closed; lower is better")
-            made.append((f"{spec['title']}, {lv}: latency p50/p90/p99", path))
+            path = os.path.join(args.charts_dir, f"{scenario}-latency-{lv.replace('@', '-at-')}.svg")
+            svg_chart.bar_chart(path, f"{spec['title']}, {level_label(lv)}: latency", series, pcts, vals, "latency",
+                                log=True, value_format=lat_label,
+                                subtitle=f"from {measured_from} to stream closed; lower is better")
+            made.append((f"{spec['title']}, {level_label(lv)}: latency p50/p90/p99", path))
     return made
 
 
@@ -541,10 +606,21 @@ def write_report(args, results, probes, drain_r, started, chart_list):
         spec = SCENARIOS[scenario]
         L.append(f"## {spec['title']}")
         L.append("")
-        L.append(f"`oaas-load --invoke-obj '{spec['invoke']}'` (nghttpd: `--http-only` POST of the same body). "
-                 "Ratios: ours ÷ reference for req/s (higher is better) and for p50 (lower is better).")
-        L.append("")
-        L.extend(scenario_table(args, scenario, results))
+        if is_open(scenario):
+            L.append(f"`oaas-load --invoke-obj '{spec['invoke']}' --rate R` (nghttpd: `--http-only` POST of the same "
+                     "body): the open loop. Request i is due at t0 + i/R whatever the server does; its latency runs "
+                     "from that intended start, so time spent waiting behind a slow server counts (no coordinated "
+                     "omission). **rate reached**: req/s ≥ 0.97 R. **service time**: from the send, as the closed "
+                     "loop counts. **started late**: starts more than the generator's threshold behind schedule "
+                     "(waiting for a free stream, or the generator itself late); **not started**: due in the window, "
+                     "never sent.")
+            L.append("")
+            L.extend(open_loop_table(args, scenario, results))
+        else:
+            L.append(f"`oaas-load --invoke-obj '{spec['invoke']}'` (nghttpd: `--http-only` POST of the same body). "
+                     "Ratios: ours ÷ reference for req/s (higher is better) and for p50 (lower is better).")
+            L.append("")
+            L.extend(scenario_table(args, scenario, results))
         L.append("")
         noisy = [f"{t} {lv} ({disturbed(args, results.get((scenario, t, lv))):.0f}%)"
                  for lv in spec["levels"] for t in args.targets if disturbed(args, results.get((scenario, t, lv)))]
@@ -560,7 +636,8 @@ def write_report(args, results, probes, drain_r, started, chart_list):
         L.append(" · ".join(f"[{os.path.basename(p)}](charts/{os.path.basename(p)})"
                             for title, p in chart_list if os.path.basename(p).startswith(scenario + "-")))
         L.append("")
-        L.append(f"![{spec['title']}: requests/s](charts/{scenario}-rps.svg)")
+        headline_chart = f"{scenario}-p99.svg" if is_open(scenario) else f"{scenario}-rps.svg"
+        L.append(f"![{spec['title']}](charts/{headline_chart})")
         L.append("")
     if drain_r is not None:
         L.extend(drain_section(args, drain_r))
@@ -646,7 +723,7 @@ def main():
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
     p.add_argument("--no-grpc-swift", action="store_true")
-    p.add_argument("--scenarios", default="echo,add64,addhot,drain")
+    p.add_argument("--scenarios", default="echo,add64,addhot,open,drain")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--command-line", default="scripts/bench.sh")
     p.add_argument("--drain-duration", type=int, default=6)
