@@ -2,8 +2,11 @@ import OaasGRPC
 import struct Foundation.Data
 
 /// The protobuf wire form of the invocation messages, read and written directly on the hot
-/// path: SwiftProtobuf's generic decoder and encoder were about a tenth of a call's
-/// instructions, and these messages have a handful of fields.
+/// path. When the server went through SwiftProtobuf's generated types, decoding and encoding
+/// took about a tenth of a call's instructions (callgrind), and these messages have a handful
+/// of fields. Measured alone on one small message (`make bench-micro`), this reader is on par
+/// with SwiftProtobuf's and the writer a little slower but without its allocation: the gain is
+/// in what the call no longer builds around them, not in the parsing itself.
 ///
 /// Field numbers are those of `Protos/oprc/oprc-invoke.proto` (both object id fields, 2 and 7,
 /// are read). The reader follows protobuf's rules: fields in any order, the last occurrence of
