@@ -64,7 +64,7 @@ enum AgentExamples {
         let agent3 = try await oaas.startAgent(Calculator.self, objectId: "100")
         say("Multiple agents, no server (server running: \(oaas.isServerRunning)):")
         for (id, info) in oaas.listAgents().sorted(by: { $0.key < $1.key }) {
-            say("  \(id): service=\(info.serviceName) package=\(info.package) object=\(info.objectID ?? "*") partition=\(info.partitionID) started=\(info.startedAtISO)")
+            say("  \(id): service=\(info.serviceName) package=\(info.package) object=\(info.objectID ?? "*") partition=\(info.partitionID) started=\(info.startedAtISO) bus=\(info.busLink)")
         }
         try await call("math.Calculator", "100", "add", "40")
         try await call("math.Calculator", "100", "complex_calculation", "[1, 2]")

@@ -97,17 +97,6 @@ struct TestClient: Sendable {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds or `limit` passes.
-func eventually(within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
-    let clock = ContinuousClock()
-    let end = clock.now + limit
-    while clock.now < end {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 /// Runs `body` and returns how long it took.
 func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
     let clock = ContinuousClock()

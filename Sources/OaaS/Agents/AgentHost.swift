@@ -24,6 +24,8 @@ final class AgentHost: @unchecked Sendable {
     }
 
     private var busState = BusState.none
+    /// What ``AgentInfo/busLink`` shows; written on the loop thread, read from any.
+    private let link = LockedValue<AgentInfo.BusLink>(.closed)
     /// A NATS client whose first connection failed, reused by the next attempt (a client
     /// registers with its loop; making one per failed attempt would pile them up).
     private var idleClient: NATSClient?
@@ -39,6 +41,9 @@ final class AgentHost: @unchecked Sendable {
         engine = InvocationEngine(loop: loop, strategy: isAsync ? .tasks : .inline, registry: registry, store: store,
                                   maxPendingPerObject: config.maxPendingCallsPerObject, logger: logger)
     }
+
+    /// The state of the bus connection, for ``Oaas/listAgents()``. Any thread.
+    var busLink: AgentInfo.BusLink { link.withLock { $0 } }
 
     /// A description of the bus for logs and errors, without credentials.
     var busDescription: String {
@@ -63,6 +68,7 @@ final class AgentHost: @unchecked Sendable {
             if config.mockMode || config.usesEmbeddedBus {
                 let bus = EmbeddedBus(loop: loop)
                 busState = .ready(bus)
+                link.withLock { $0 = .embedded }
                 return body(.success(bus))
             }
             connectNATS(first: body)
@@ -89,7 +95,10 @@ final class AgentHost: @unchecked Sendable {
         }
         let logger = self.logger
         let where_ = busDescription
-        client.onStateChange = { state in logger.info("message bus \(where_): \(state)") }
+        client.onStateChange = { [link] state in
+            logger.info("message bus \(where_): \(state)")
+            link.withLock { $0 = AgentInfo.BusLink(state) }
+        }
         busState = .connecting(waiters: [waiter])
         client.connect { [self] result in
             guard case .connecting(let waiters) = busState else {
@@ -116,6 +125,7 @@ final class AgentHost: @unchecked Sendable {
         assert(loop.inLoop)
         let previous = busState
         busState = .closed
+        link.withLock { $0 = .closed }
         idleClient?.close {}
         idleClient = nil
         switch previous {
@@ -140,5 +150,17 @@ enum BusURLRedaction {
             guard start <= at else { return String(part) }
             return String(part[..<start]) + "***" + String(part[at...])
         }.joined(separator: ",")
+    }
+}
+
+extension AgentInfo.BusLink {
+    /// How a NATS client's state reads in an agent listing: before the first connection
+    /// completes no agent is listed, so only its later states matter.
+    init(_ state: NATSClientState) {
+        switch state {
+        case .connected: self = .connected
+        case .reconnecting(let attempt): self = .reconnecting(attempt: attempt)
+        case .idle, .connecting, .closed: self = .closed
+        }
     }
 }

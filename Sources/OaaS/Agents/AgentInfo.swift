@@ -11,6 +11,28 @@ public struct AgentInfo: Sendable, Equatable {
         case stopping
     }
 
+    /// The agents' link to the message bus when listed: whether calls can reach the agent.
+    public enum BusLink: Sendable, Equatable, CustomStringConvertible {
+        /// The in-process bus: always up.
+        case embedded
+        /// Connected to a NATS server.
+        case connected
+        /// The NATS connection is lost and being re-established (`attempt` counts the rounds
+        /// over the server list, from 1); calls do not reach the agent meanwhile.
+        case reconnecting(attempt: Int)
+        /// The NATS client gave up reconnecting or was closed: calls no longer reach the agent.
+        case closed
+
+        public var description: String {
+            switch self {
+            case .embedded: "embedded"
+            case .connected: "connected"
+            case .reconnecting(let attempt): "reconnecting (attempt \(attempt))"
+            case .closed: "closed"
+            }
+        }
+    }
+
     /// The agent id: `package.Name` or `package.Name:objectId`.
     public let agentID: String
     /// The service name, e.g. `Calculator`.
@@ -39,6 +61,9 @@ public struct AgentInfo: Sendable, Equatable {
     public let keys: [String]
     /// Serving or stopping.
     public let state: State
+    /// Whether the bus it listens on is up: the embedded bus always is; a NATS connection may
+    /// be reconnecting.
+    public let busLink: BusLink
 
     /// `started_at` as the Python SDK prints it: ISO 8601, local time, no zone.
     public var startedAtISO: String {

@@ -76,17 +76,19 @@ final class AgentRuntime: Sendable {
 
     /// Every started agent (serving or stopping), by id.
     func infos() -> [String: AgentInfo] {
-        let agents: [(RunningAgent, AgentInfo.State)] = table.withLock { table in
-            table.entries.values.compactMap { entry in
+        let (agents, host): ([(RunningAgent, AgentInfo.State)], AgentHost?) = table.withLock { table in
+            let agents: [(RunningAgent, AgentInfo.State)] = table.entries.values.compactMap { entry in
                 switch entry {
                 case .starting: nil
                 case .serving(let agent): (agent, .serving)
                 case .stopping(let agent): (agent, .stopping)
                 }
             }
+            return (agents, table.host)
         }
+        let busLink = host?.busLink ?? .closed
         var infos: [String: AgentInfo] = [:]
-        for (agent, state) in agents { infos[agent.id] = agent.info(state: state) }
+        for (agent, state) in agents { infos[agent.id] = agent.info(state: state, busLink: busLink) }
         return infos
     }
 

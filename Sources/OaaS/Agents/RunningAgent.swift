@@ -235,11 +235,11 @@ final class RunningAgent: @unchecked Sendable {
     }
 
     /// What ``Oaas/listAgents()`` shows. Any thread.
-    func info(state: AgentInfo.State) -> AgentInfo {
+    func info(state: AgentInfo.State, busLink: AgentInfo.BusLink) -> AgentInfo {
         AgentInfo(agentID: id, serviceName: service.name, package: service.package, classID: service.classID,
                   objectID: objectID, partitionID: partition, startedAt: startedAt,
                   runningDuration: ContinuousClock.now - startedClock, callsServed: counters.callsServed,
                   callsFailed: counters.callsFailed, callsInFlight: counters.callsInFlight,
-                  lastError: counters.lastError, keys: routes.map(\.key), state: state)
+                  lastError: counters.lastError, keys: routes.map(\.key), state: state, busLink: busLink)
     }
 }

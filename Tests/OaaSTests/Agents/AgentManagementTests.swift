@@ -120,6 +120,7 @@ struct AgentManagementTests {
         try await withAgentRuntime(try makeAgentRuntime()) { runtime in
             try await runtime.startAgent(AgentWorker.self)
             #expect(runtime.listAgents()["test.AgentWorker"]?.objectID == nil)
+            #expect(runtime.listAgents()["test.AgentWorker"]?.busLink == .embedded)
             #expect(try await runtime.worker("a", "add", "1").text == "1")
             #expect(try await runtime.worker("b", "add", "5").text == "5")
             #expect(try await runtime.worker("a", "whoami").text == "test.AgentWorker/0/a")

@@ -96,8 +96,13 @@ struct AgentNATSTests {
         try await withAgentRuntime(agents) { agents in
             try await withAgentRuntime(caller) { caller in
                 try await agents.startAgent(AgentWorker.self, objectId: "r")
+                #expect(agents.listAgents()["test.AgentWorker:r"]?.busLink == .connected)
                 #expect(try await caller.worker("r", "add", "1").text == "1")
                 server.kill()
+                // The listing tells that calls cannot reach the agent now.
+                #expect(try await eventually {
+                    if case .reconnecting? = agents.listAgents()["test.AgentWorker:r"]?.busLink { true } else { false }
+                })
                 let started = ContinuousClock.now
                 let outage = try #require(await #expect(throws: BusCallError.self) { try await caller.worker("r", "add", "1") })
                 #expect(ContinuousClock.now - started < .seconds(2))
@@ -112,6 +117,7 @@ struct AgentNATSTests {
                 }
                 #expect(recovered, "the agent did not come back after the NATS server restarted")
                 #expect(agents.listAgents()["test.AgentWorker:r"]?.state == .serving)
+                #expect(agents.listAgents()["test.AgentWorker:r"]?.busLink == .connected)
             }
         }
     }
