@@ -1,13 +1,17 @@
-"""The agents section of benchmarks/RESULTS.md, and the progress lines, from bench_agents.py's
-results. Rendering only: every number comes from nats-load's / bus-load's JSON reports and
-the /proc samples taken around their measured windows.
+"""The agents section of benchmarks/RESULTS.md, its charts (benchmarks/charts/agents-*.svg) and
+the progress lines, from bench_agents.py's results. Rendering only: every number comes from
+nats-load's / bus-load's JSON reports and the /proc samples taken around their measured windows.
 """
+import datetime
 import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grpc"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "grpc"))
 import bench as gb  # noqa: E402  (machine and commit lines, shared with the gRPC report)
+sys.path.insert(0, os.path.join(HERE, "..", "bench"))
+import svg_chart  # noqa: E402  (the charts of make bench, drawn the same way)
 
 TARGET_RATIO = 0.70
 
@@ -68,16 +72,22 @@ def cpu_cell(r, label):
     return f"{pct(cpu_pct(r, label))} ({'n/a' if per is None else f'{per:.1f} µs'})"
 
 
+def per_core(r, key, cpu):
+    """A per-core figure of a run's CPU window. The report reads runs as raw.json keeps them,
+    where JSON has turned the CPU numbers into text."""
+    return ((r or {}).get("cpu") or {}).get(key, {}).get(str(cpu))
+
+
 def core_busy(r, cpu):
-    return ((r or {}).get("cpu") or {}).get("core_busy_pct", {}).get(cpu)
+    return per_core(r, "core_busy_pct", cpu)
 
 
 def ours_on_core(r, cpu):
-    return ((r or {}).get("cpu") or {}).get("ours_pct", {}).get(cpu)
+    return per_core(r, "ours_pct", cpu)
 
 
 def other_load(r, cpu):
-    return ((r or {}).get("cpu") or {}).get("other_load_pct", {}).get(cpu)
+    return per_core(r, "other_load_pct", cpu)
 
 
 def one_line(r):
@@ -102,6 +112,14 @@ def bus_lines(bus):
 
 
 # --------------------------------------------------------------------------- selection
+
+def runs_by_key(runs):
+    """The NATS runs grouped by (target, callers), every round's run in each list."""
+    by = {}
+    for r in runs:
+        by.setdefault((r["target"], r["callers"]), []).append(r)
+    return by
+
 
 def median_run(runs):
     """The run with the median req/s (the lower middle for an even count)."""
@@ -128,6 +146,66 @@ def problems_of(r):
     return out
 
 
+# --------------------------------------------------------------------------- charts
+
+PERCENTILES = ["p50", "p90", "p99"]  # in nats-load's and bus-load's latency_us alike
+RESPONDER_LABEL = {"ours": "ours (demo agent)", "floor": "libnats floor"}
+BUS_PATH_LABEL = {"server": "oaas.invoke", "bus": "oaas.invokeViaBus"}
+
+
+def callers_label(n):
+    return f"{n} caller" if n == 1 else f"{n} callers"
+
+
+def charts(args, runs, bus):
+    """Writes the section's SVG charts into args.charts_dir (beside make bench's); returns
+    [(title, path)], the order in which the section links them."""
+    os.makedirs(args.charts_dir, exist_ok=True)
+    by = runs_by_key(runs)
+    responders = [(RESPONDER_LABEL.get(t, t), {c: median_run(by.get((t, c), [])) for c in args.callers})
+                  for t in args.targets]
+    made = rate_and_latency_charts(
+        args, "agents-nats", "Agent calls through nats-server", responders,
+        f"nats-load, {args.warmup} s warm-up + {args.duration} s per run, median of {args.rounds}",
+        "median run; request handed to the client to its reply")
+    if args.embedded == "yes" and bus and "runs" in bus:
+        paths = [(label, {c: bus_runs(bus).get((path, c)) for c in args.callers})
+                 for path, label in BUS_PATH_LABEL.items()]
+        made += rate_and_latency_charts(
+            args, "agents-embedded", "Agent calls in one process (embedded bus)", paths,
+            f"bus-load, {bus.get('warmup_seconds')} s warm-up + {bus.get('duration_seconds')} s per path",
+            "call to answer, in the caller task")
+    return made
+
+
+def rate_and_latency_charts(args, prefix, title, sources, rate_note, latency_note):
+    """`prefix`-rps.svg: requests/s of each source against the caller counts; and per caller
+    count `prefix`-latency-<callers>.svg: p50/p90/p99 of each source on a log axis, as make
+    bench draws its scenarios. sources: [(legend name, {callers: run report or None})]."""
+    names = [name for name, _ in sources]
+    path = os.path.join(args.charts_dir, f"{prefix}-rps.svg")
+    svg_chart.bar_chart(path, f"{title}: requests/s", [callers_label(c) for c in args.callers], names,
+                        [[rps(by_callers.get(c)) for c in args.callers] for _, by_callers in sources],
+                        "requests/s", subtitle=f"{rate_note}; higher is better")
+    made = [(f"{title}: requests/s against callers", path)]
+    for c in args.callers:
+        path = os.path.join(args.charts_dir, f"{prefix}-latency-{c}.svg")
+        svg_chart.bar_chart(path, f"{title}, {callers_label(c)}: latency", names, PERCENTILES,
+                            [[lat(by_callers.get(c), p) for _, by_callers in sources] for p in PERCENTILES],
+                            "latency", log=True, value_format=svg_chart.latency_label, subtitle=f"{latency_note}; lower is better")
+        made.append((f"{title}, {callers_label(c)}: latency p50/p90/p99", path))
+    return made
+
+
+def chart_links(chart_list, prefix, alt):
+    """Markdown lines as make bench writes under each scenario: links to every chart of
+    `prefix`, then its requests/s chart shown."""
+    names = [os.path.basename(p) for _, p in chart_list if os.path.basename(p).startswith(prefix + "-")]
+    if not names:
+        return []
+    return [" · ".join(f"[{n}](charts/{n})" for n in names), "", f"![{alt}](charts/{prefix}-rps.svg)", ""]
+
+
 # --------------------------------------------------------------------------- environment
 
 def machine():
@@ -149,10 +227,22 @@ def libnats_version():
     return f"libnats-dev {out}"
 
 
+def environment(args):
+    """The report's machine, commit and tools lines, taken as a run starts and kept in its
+    raw.json, so that a report rewritten later (--from-raw) still describes that run."""
+    return {"machine": machine(), "commit": gb.git_commit(args.repo),
+            "tools": f"{first_line(['nats-server', '--version'])}, {libnats_version()}, "
+                     f"{first_line(['swift', '--version'])}"}
+
+
 # --------------------------------------------------------------------------- the section
 
-def section(args, started, subject, probes, runs, bus, quiet):
-    """(markdown body, verdicts [(name, measured, PASS/FAIL/n/a)])."""
+def section(args, raw, chart_list):
+    """(markdown body, verdicts [(name, measured, PASS/FAIL/n/a)]) from a run's record (what
+    bench_agents.py saves as raw.json) and the charts drawn from it."""
+    probes, runs, bus, quiet, meta = raw["probes"], raw["runs"], raw["bus"], raw["quiet"], raw["meta"]
+    started = datetime.datetime.fromisoformat(meta["started"])
+    subject, env = meta["subject"], meta["environment"]
     rel = lambda path: os.path.relpath(path, args.repo)  # noqa: E731
     L = []
     L.append("# Agent benchmarks: request-reply through nats-server, and the embedded bus")
@@ -162,11 +252,10 @@ def section(args, started, subject, probes, runs, bus, quiet):
              "this section.")
     L.append("")
     L.append(f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S %Z').strip()}")
-    L.append(f"- Machine: {machine()}")
-    L.append(f"- Commit: {gb.git_commit(args.repo)}")
+    L.append(f"- Machine: {env['machine']}")
+    L.append(f"- Commit: {env['commit']}")
     L.append(f"- Command: `{args.command_line}`")
-    L.append(f"- Tools: {first_line(['nats-server', '--version'])}, {libnats_version()}, "
-             f"{first_line(['swift', '--version'])}")
+    L.append(f"- Tools: {env['tools']}")
     L.append(f"- Calls: `math.Calculator/add` with payload `1` on objects 0..63 in rotation: one pre-encoded "
              f"`oprc.ObjectInvocationRequest` per object, sent by `nats-load` "
              f"(`{rel(args.nats_load_bin)}`, OaasBus's NATSClient on one thread) to the key's subject "
@@ -211,9 +300,7 @@ def section(args, started, subject, probes, runs, bus, quiet):
 
     # NATS table.
     verdicts = []
-    by = {}
-    for r in runs:
-        by.setdefault((r["target"], r["callers"]), []).append(r)
+    by = runs_by_key(runs)
     L.append("## NATS request-reply: ours beside the libnats echo floor")
     L.append("")
     L.append(f"| callers | ours req/s | floor req/s | ours/floor | target ≥ {TARGET_RATIO:.2f} | ours p50 / p90 / p99 | "
@@ -254,6 +341,7 @@ def section(args, started, subject, probes, runs, bus, quiet):
         for where, p in problems:
             L.append(f"- {where}: {p}")
         L.append("")
+    L.extend(chart_links(chart_list, "agents-nats", "Agent calls through nats-server: requests/s"))
 
     # CPU table.
     rc, nc, cc = args.responder_cpu, args.nats_cpu, args.client_cpu
@@ -321,7 +409,7 @@ def section(args, started, subject, probes, runs, bus, quiet):
 
     # Embedded.
     if args.embedded == "yes":
-        L.extend(embedded_section(args, bus))
+        L.extend(embedded_section(args, bus, chart_list))
 
     L.append("## How the numbers are counted")
     L.append("")
@@ -359,7 +447,7 @@ def section(args, started, subject, probes, runs, bus, quiet):
     return "\n".join(L), verdicts
 
 
-def embedded_section(args, bus):
+def embedded_section(args, bus, chart_list):
     L = ["## Embedded bus: one process, no sockets", ""]
     if not bus or "runs" not in bus:
         L.append(f"**bus-load gave no report** (exit {(bus or {}).get('exit_code')}): "
@@ -395,4 +483,5 @@ def embedded_section(args, bus):
         L.append("")
         L.append(f"**bus-load exited {bus.get('exit_code')}**: `{'; '.join(bus.get('stderr_tail', []))}`")
     L.append("")
+    L.extend(chart_links(chart_list, "agents-embedded", "Agent calls in one process (embedded bus): requests/s"))
     return L

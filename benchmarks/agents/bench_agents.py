@@ -22,6 +22,10 @@ generator, nats-server, the responder (and our runtime's loop thread), and every
 
 Embedded scenario: bus-load (one process) measures oaas.invokeViaBus (embedded bus, class-wide
 agent) beside oaas.invoke (mock-mode server path) with the same caller counts.
+
+Everything measured, with the run's settings, is saved as raw.json in the work folder; with
+--from-raw that file is rendered again (section and charts) without running anything:
+  python3 benchmarks/agents/bench_agents.py --repo . --out benchmarks/RESULTS.md --from-raw <work folder>/raw.json
 """
 import argparse
 import datetime
@@ -289,6 +293,90 @@ def run_bus_load(args):
 
 # --------------------------------------------------------------------------- main
 
+def run_all(args, subject, workdir):
+    """The probes, the timed rounds and the embedded bus: the run's record, as raw.json keeps
+    it (without its "meta")."""
+    runs, probes, quiet, bus = [], [], [], None
+    nats, url = start_nats_server(args, workdir)
+    print(f"== nats-server on {url} (CPU {args.nats_cpu}); subject {subject}", flush=True)
+    for target in args.targets:
+        print(f"== probe {target}: {args.probe_requests} requests, every reply checked", flush=True)
+        pr = probe(args, target, url, subject, nats.pid, workdir)
+        probes.append(pr)
+        print("   " + ("; ".join(pr["problems"]) if pr["problems"] else "ok"), flush=True)
+    for rnd in range(1, args.rounds + 1):
+        for callers in args.callers:
+            busy, ok = wait_until_quiet(args)
+            quiet.append({"round": rnd, "callers": callers, "busy_pct": busy, "quiet": ok})
+            if not ok:
+                print(f"   (cores still busy before round {rnd}, {callers} callers: "
+                      f"{ {c: round(v) for c, v in busy.items()} }%; measuring anyway)", flush=True)
+            for target in args.targets:  # back to back, so drift hits both alike
+                label = f"r{rnd}-c{callers}"
+                print(f"== round {rnd}: {target}, {callers} callers: {args.warmup} s warm-up + "
+                      f"{args.duration} s", flush=True)
+                r = measure(args, target, callers, url, subject, nats.pid, workdir, label)
+                r["round"] = rnd
+                runs.append(r)
+                print("   " + agents_report.one_line(r), flush=True)
+    nats.terminate()
+    try:
+        nats.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        nats.kill()
+    if args.embedded == "yes":
+        print(f"== embedded bus: bus-load (CPUs {args.bus_cpus}), callers {args.callers}, "
+              f"{args.warmup} s warm-up + {args.duration} s per path", flush=True)
+        busy, ok = wait_until_quiet(args)
+        bus = run_bus_load(args)
+        bus["quiet_before"] = {"busy_pct": busy, "quiet": ok}
+        for line in agents_report.bus_lines(bus):
+            print("   " + line, flush=True)
+    return {"probes": probes, "runs": runs, "bus": bus, "quiet": quiet}
+
+
+def print_subject(args):
+    """The wildcard subject the responders serve, as nats-load computes it."""
+    return subprocess.run([args.nats_load_bin, "--print-subject"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+# Options that belong to one invocation of this script, not to the run a raw.json records.
+NOT_RECORDED = ("repo", "out", "from_raw", "charts_dir")
+
+
+def record_meta(args, started, subject):
+    """What the report needs besides the measurements, kept in raw.json for --from-raw: the
+    start, the subject, the machine/commit/tools lines and every setting of the run."""
+    return {"started": started.isoformat(), "subject": subject,
+            "environment": agents_report.environment(args),
+            "settings": {k: v for k, v in vars(args).items() if k not in NOT_RECORDED}}
+
+
+def measure_everything(args, started):
+    """Runs the benchmarks; (record, work folder), the record also saved there as raw.json."""
+    workdir = tempfile.mkdtemp(prefix="bench-agents-")
+
+    def on_signal(signum, _frame):
+        cleanup()
+        sys.exit(128 + signum)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    subject = print_subject(args)
+    meta = record_meta(args, started, subject)
+    try:
+        raw = dict(run_all(args, subject, workdir), meta=meta)
+    finally:
+        cleanup()
+    text = json.dumps(raw, indent=1, default=str)
+    with open(os.path.join(workdir, "raw.json"), "w") as f:
+        f.write(text)
+    # Rendered from the record as saved (JSON: CPU numbers as keys become text), so that a
+    # --from-raw rewrite of it gives the same section.
+    return json.loads(text), workdir
+
+
 def main():
     p = argparse.ArgumentParser(description="agent benchmarks (see scripts/bench-agents.sh)")
     p.add_argument("--repo", required=True)
@@ -317,74 +405,43 @@ def main():
     p.add_argument("--start-timeout", type=float, default=30)
     p.add_argument("--out", required=True)
     p.add_argument("--command-line", default="scripts/bench-agents.sh")
+    p.add_argument("--from-raw", help="re-write the section and charts from a run's raw.json, running nothing; "
+                   "a raw.json without \"meta\" (older runs) needs the run's options and binaries again, and "
+                   "gets today's date, machine, commit and tools")
     args = p.parse_args()
     global NICE, REALTIME
     NICE, REALTIME = (-10 if args.sched == "nice" else 0), (1 if args.sched == "rr" else 0)
     args.callers = [int(c) for c in args.callers.split(",") if c]
     args.targets = [t for t in args.targets.split(",") if t]
     args.cpus_used = ",".join(sorted({str(args.responder_cpu), str(args.nats_cpu), str(args.client_cpu)}))
-    for name in ("nats_load_bin", "echo_bin") + (("demo_bin",) if "ours" in args.targets else ()) \
-            + (("bus_load_bin",) if args.embedded == "yes" else ()):
-        if not getattr(args, name):
-            p.error(f"--{name.replace('_', '-')} is needed")
+    args.charts_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), "charts")
+    raw = None
+    if args.from_raw:
+        with open(args.from_raw) as f:
+            raw = json.load(f)
+        for name, value in (raw.get("meta") or {}).get("settings", {}).items():
+            setattr(args, name, value)
+    if raw is None or "meta" not in raw:  # a run, or a record that does not name its binaries
+        for name in ("nats_load_bin", "echo_bin") + (("demo_bin",) if "ours" in args.targets else ()) \
+                + (("bus_load_bin",) if args.embedded == "yes" and raw is None else ()):
+            if not getattr(args, name):
+                p.error(f"--{name.replace('_', '-')} is needed")
 
     started = datetime.datetime.now().astimezone()
-    workdir = tempfile.mkdtemp(prefix="bench-agents-")
-
-    def on_signal(signum, _frame):
-        cleanup()
-        sys.exit(128 + signum)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    subject = subprocess.run([args.nats_load_bin, "--print-subject"], capture_output=True, text=True,
-                             check=True).stdout.strip()
-    runs, probes, quiet, bus = [], [], [], None
-    try:
-        nats, url = start_nats_server(args, workdir)
-        print(f"== nats-server on {url} (CPU {args.nats_cpu}); subject {subject}", flush=True)
-        for target in args.targets:
-            print(f"== probe {target}: {args.probe_requests} requests, every reply checked", flush=True)
-            pr = probe(args, target, url, subject, nats.pid, workdir)
-            probes.append(pr)
-            print("   " + ("; ".join(pr["problems"]) if pr["problems"] else "ok"), flush=True)
-        for rnd in range(1, args.rounds + 1):
-            for callers in args.callers:
-                busy, ok = wait_until_quiet(args)
-                quiet.append({"round": rnd, "callers": callers, "busy_pct": busy, "quiet": ok})
-                if not ok:
-                    print(f"   (cores still busy before round {rnd}, {callers} callers: "
-                          f"{ {c: round(v) for c, v in busy.items()} }%; measuring anyway)", flush=True)
-                for target in args.targets:  # back to back, so drift hits both alike
-                    label = f"r{rnd}-c{callers}"
-                    print(f"== round {rnd}: {target}, {callers} callers: {args.warmup} s warm-up + "
-                          f"{args.duration} s", flush=True)
-                    r = measure(args, target, callers, url, subject, nats.pid, workdir, label)
-                    r["round"] = rnd
-                    runs.append(r)
-                    print("   " + agents_report.one_line(r), flush=True)
-        nats.terminate()
-        try:
-            nats.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            nats.kill()
-        if args.embedded == "yes":
-            print(f"== embedded bus: bus-load (CPUs {args.bus_cpus}), callers {args.callers}, "
-                  f"{args.warmup} s warm-up + {args.duration} s per path", flush=True)
-            busy, ok = wait_until_quiet(args)
-            bus = run_bus_load(args)
-            bus["quiet_before"] = {"busy_pct": busy, "quiet": ok}
-            for line in agents_report.bus_lines(bus):
-                print("   " + line, flush=True)
-        with open(os.path.join(workdir, "raw.json"), "w") as f:
-            json.dump({"probes": probes, "runs": runs, "bus": bus, "quiet": quiet}, f, indent=1, default=str)
-        body, verdicts = agents_report.section(args, started, subject, probes, runs, bus, quiet)
-        results_section.replace_section(args.out, results_section.AGENTS, body)
-    finally:
-        cleanup()
-    print(f"\nwrote the agents section of {args.out} (raw output in {workdir})\n")
+    if raw is None:
+        raw, workdir = measure_everything(args, started)
+        source = f"raw output in {workdir}"
+    else:
+        if "meta" not in raw:  # an older record: the command line's settings, today's machine
+            raw["meta"] = record_meta(args, started, print_subject(args))
+        source = f"from {args.from_raw}"
+    chart_list = agents_report.charts(args, raw["runs"], raw["bus"])
+    body, verdicts = agents_report.section(args, raw, chart_list)
+    results_section.replace_section(args.out, results_section.AGENTS, body)
+    print(f"\nwrote the agents section of {args.out} and {len(chart_list)} charts in "
+          f"{os.path.relpath(args.charts_dir, args.repo)} ({source})\n")
     print(results_section.read_section(args.out, results_section.AGENTS))
-    if any(pr["problems"] for pr in probes):
+    if any(pr["problems"] for pr in raw["probes"]):
         return 1
     if os.environ.get("STRICT") == "1" and any(v == "FAIL" for _, _, v in verdicts):
         return 3

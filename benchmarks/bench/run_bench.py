@@ -295,17 +295,6 @@ def f_us(x):
     return f"{x:,.0f} µs" if x < 1000 else f"{x / 1000:,.2f} ms"
 
 
-def lat_label(us):
-    """A latency in µs for a chart: 66 µs, 1.4 ms, 12 ms, 1.5 s."""
-    if us is None:
-        return "n/a"
-    for div, unit in ((1e6, "s"), (1e3, "ms")):
-        if us >= div:
-            v = us / div
-            return f"{v:.1f}".rstrip("0").rstrip(".") + f" {unit}" if v < 10 else f"{v:.0f} {unit}"
-    return f"{us:.0f} µs"
-
-
 def f_pct(x):
     return "n/a" if x is None else f"{x:.0f}%"
 
@@ -536,7 +525,7 @@ def charts(args, results):
             values = [[lat(results.get((scenario, t, lv)), "p99") for lv in levels] for t in args.targets]
             path = os.path.join(args.charts_dir, f"{scenario}-p99.svg")
             svg_chart.bar_chart(path, f"{spec['title']}: p99 latency", [level_label(lv) for lv in levels],
-                                series, values, "p99 latency", log=True, value_format=lat_label,
+                                series, values, "p99 latency", log=True, value_format=svg_chart.latency_label,
                                 subtitle="fixed arrival rate; from each request's intended start; lower is better")
             made.append((f"{spec['title']}: p99 latency against arrival rate", path))
         else:
@@ -553,7 +542,7 @@ def charts(args, results):
             vals = [[lat(results.get((scenario, t, lv)), p) for t in args.targets] for p in pcts]
             path = os.path.join(args.charts_dir, f"{scenario}-latency-{lv.replace('@', '-at-')}.svg")
             svg_chart.bar_chart(path, f"{spec['title']}, {level_label(lv)}: latency", series, pcts, vals, "latency",
-                                log=True, value_format=lat_label,
+                                log=True, value_format=svg_chart.latency_label,
                                 subtitle=f"from {measured_from} to stream closed; lower is better")
             made.append((f"{spec['title']}, {level_label(lv)}: latency p50/p90/p99", path))
     return made

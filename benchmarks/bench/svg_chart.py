@@ -37,6 +37,17 @@ def _log_ticks(vmin, vmax):
     return [10 ** e for e in range(lo, hi + 1)]
 
 
+def latency_label(us):
+    """A latency given in µs, as a chart shows it: 66 µs, 1.4 ms, 12 ms, 1.5 s."""
+    if us is None:
+        return "n/a"
+    for div, unit in ((1e6, "s"), (1e3, "ms")):
+        if us >= div:
+            v = us / div
+            return f"{v:.1f}".rstrip("0").rstrip(".") + f" {unit}" if v < 10 else f"{v:.0f} {unit}"
+    return f"{us:.0f} µs"
+
+
 def short_number(v):
     """1234 -> 1.2k, 2500000 -> 2.5M; small numbers as they are."""
     if v is None:
