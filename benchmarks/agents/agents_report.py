@@ -415,7 +415,7 @@ def section(args, raw, chart_list):
     L.append("")
     L.append("- **req/s** = requests answered inside the measured window / its length. A request counts as "
              "answered when its reply reached nats-load (and, for sampled ones, passed the check); a timeout "
-             f"or any other failure after the warm-up counts as failed. Request timeout: 5 s.")
+             "or any other failure after the warm-up counts as failed. Request timeout: 5 s.")
     L.append("- **Latency**: every counted request, from handing it to the client to its reply's callback "
              "(both on nats-load's one thread, so queueing in the generator is included, equally for both "
              "targets); exact percentiles from all samples (nearest rank).")

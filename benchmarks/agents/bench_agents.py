@@ -47,7 +47,7 @@ import results_section  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "grpc"))
 # Process handling shared with the gRPC harness: every process started through `spawn` is
 # recorded (BENCH_PIDFILE) and killed by `cleanup`.
-from bench import cleanup, free_port, spawn, wait_for_port  # noqa: E402
+from bench import ManagedProcess, cleanup, free_port, run_generator, spawn, wait_for_port  # noqa: E402
 
 LOOP_THREAD = "oaas-runtime"  # the name of our runtime's event-loop thread
 
@@ -91,54 +91,11 @@ def renice(*pids):
                 pass
 
 
-class Responder:
-    """A process pinned to CPUs that prints READY once it serves; stdout lines are collected."""
+class Responder(ManagedProcess):
+    """A responder (our agent, the libnats floor) that prints READY once it serves."""
 
-    def __init__(self, name, cmd, cpus, stderr_path, env=None):
-        self.name = name
-        self.cmd = pinned(cpus, cmd)
-        self.lines = []
-        self.ready = threading.Event()
-        self.stderr_path = stderr_path
-        self.stderr_file = open(stderr_path, "ab")
-        self.proc = spawn(self.cmd, stdout=subprocess.PIPE, stderr=self.stderr_file,
-                          stdin=subprocess.DEVNULL, env=env)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            line = raw.decode(errors="replace").rstrip("\n")
-            self.lines.append(line)
-            if line.strip() == "READY":
-                self.ready.set()
-        self.ready.set()  # end of output: wake a waiter
-
-    def wait_ready(self, timeout):
-        self.ready.wait(timeout)
-        return self.proc.poll() is None and "READY" in (l.strip() for l in self.lines)
-
-    def stop(self, timeout=20):
-        """SIGTERM, then wait; (exit code, or None if it had to be killed; seconds to exit)."""
-        start = time.monotonic()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            code = None
-        self.reader.join(timeout=5)
-        self.stderr_file.close()
-        return code, time.monotonic() - start
-
-    def stderr_tail(self, n=10):
-        try:
-            with open(self.stderr_path, errors="replace") as f:
-                return f.read().splitlines()[-n:]
-        except OSError:
-            return []
+    def _announces(self, line):
+        return line.strip() == "READY"
 
 
 # --------------------------------------------------------------------------- runs
@@ -160,7 +117,7 @@ def start_responder(args, target, url, subject, workdir, label):
     else:
         cmd = [args.demo_bin, "serve", "--no-server", "--bus", url, "--agent", "math.Calculator"]
     responder = Responder(target, cmd, args.responder_cpu, os.path.join(workdir, f"{target}-{label}.stderr"))
-    if not responder.wait_ready(args.start_timeout):
+    if not responder.wait_announced(args.start_timeout):
         code, _ = responder.stop(timeout=5)
         raise RuntimeError(f"{target} did not print READY within {args.start_timeout:g} s (exit code {code}); "
                            f"stdout {responder.lines[-5:]}, stderr {responder.stderr_tail()}")
@@ -172,33 +129,21 @@ def run_nats_load(args, url, extra, pids, threads, timeout):
     """Runs nats-load pinned to the client CPU with `extra` options and --json; samples /proc at
     its phase lines. Returns its JSON report plus exit_code, command and the CPU window."""
     full = pinned(args.client_cpu, [args.nats_load_bin, "--url", url, "--json", "--quiet"] + extra)
-    proc = spawn(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    pids = dict(pids, generator=proc.pid)
-    renice(proc.pid)
-    killer = threading.Timer(timeout, proc.kill)
-    killer.daemon = True
-    killer.start()
-    stdout = []
-    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
-    reader.start()
-    samples, stderr = {}, []
-    for raw in proc.stderr:
-        line = raw.decode(errors="replace").rstrip("\n")
+    pids = dict(pids)
+    samples = {}
+
+    def on_spawn(proc):
+        pids["generator"] = proc.pid
+        renice(proc.pid)
+
+    def on_line(proc, line):
         if "phase=measuring" in line:
             renice(*pids.values())
             samples["start"] = proc_cpu.sample(pids, threads)
         elif "phase=draining" in line:
             samples["end"] = proc_cpu.sample(pids, threads)
-        stderr.append(line)
-    code = proc.wait()
-    reader.join(timeout=5)
-    killed = not killer.is_alive() and code != 0
-    killer.cancel()
-    text = b"".join(stdout).decode(errors="replace").strip()
-    try:
-        result = json.loads(text.splitlines()[-1]) if text else {}
-    except ValueError:
-        result = {"unparsed_output": text[-2000:]}
+
+    result, code, killed, stderr = run_generator(full, timeout, on_line, on_spawn)
     shown = [os.path.relpath(c, args.repo) if c == args.nats_load_bin else c for c in full]
     result.update(exit_code=code, killed_after_timeout=killed, stderr_tail=stderr[-8:],
                   command=" ".join(shlex.quote(c) for c in shown).replace(url, "$NATS_URL"))

@@ -136,39 +136,24 @@ def run_load(args, port, conns, streams, extra, server, warmup, duration=None, c
             "--timeout", str(args.inactivity_timeout), "--json", "--progress"]
     full += ["-n", str(count)] if count else ["--duration", str(duration)]
     full += extra
-    proc = gb.spawn(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    schedule(proc, server.proc if server else None)
     limit = warmup + (duration or 0) + args.inactivity_timeout + 60 + (count or 0) / 1000
-    killer = threading.Timer(limit, proc.kill)
-    killer.daemon = True
-    killer.start()
-    stdout = []
-    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
-    reader.start()
-    samples, stderr = {}, []
-    for raw in proc.stderr:
-        line = raw.decode(errors="replace").rstrip("\n")
+    samples = {}
+    server_proc = server.proc if server else None
+
+    def on_line(proc, line):
         if "phase=measuring" in line:
-            schedule(proc, server.proc if server else None)
+            schedule(proc, server_proc)
             samples["main_start"] = gb.cpu_sample(proc.pid, server)
             if on_measuring:
                 on_measuring()
         elif "phase=draining" in line:
             samples["main_end"] = gb.cpu_sample(proc.pid, server)
-        if line.startswith("t="):
-            if tag:
-                say(f"   {tag} {line}")
-        else:
-            stderr.append(line)
-    code = proc.wait()
-    reader.join(timeout=5)
-    timed_out = not killer.is_alive() and code != 0
-    killer.cancel()
-    text = b"".join(stdout).decode(errors="replace").strip()
-    try:
-        result = json.loads(text.splitlines()[-1]) if text else {}
-    except ValueError:
-        result = {"unparsed_output": text[-2000:]}
+        if line.startswith("t=") and tag:
+            say(f"   {tag} {line}")
+
+    result, code, timed_out, lines = gb.run_generator(full, limit, on_line,
+                                                      on_spawn=lambda proc: schedule(proc, server_proc))
+    stderr = [line for line in lines if not line.startswith("t=")]
     shown = [os.path.relpath(c, args.repo) if c == args.load_bin else c for c in full]
     result.update(exit_code=code, killed_after_timeout=timed_out, stderr_tail=stderr[-10:],
                   command=" ".join(shlex.quote(c) for c in shown))

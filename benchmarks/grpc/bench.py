@@ -117,38 +117,38 @@ def wait_for_port(port, proc, timeout):
     return False
 
 
-class Server:
-    """A server process pinned to one CPU, whose stdout lines are collected by a thread."""
+class ManagedProcess:
+    """A pinned child process (`cpus`: what taskset -c takes) whose stdout lines a thread
+    collects; `announced` is set by the first line `_announces` accepts, or when output ends.
+    Subclasses say what announces them (LISTENING <port>, READY)."""
 
-    def __init__(self, name, cmd, cpu, stderr_path):
+    def __init__(self, name, cmd, cpus, stderr_path, env=None):
         self.name = name
-        self.cmd = ["taskset", "-c", str(cpu)] + cmd
+        self.cmd = ["taskset", "-c", str(cpus)] + cmd
         self.stderr_path = stderr_path
         self.lines = []
-        self.listening = threading.Event()
-        self.port = None
+        self.announced = threading.Event()
         self.stderr_file = open(stderr_path, "ab")
         self.proc = spawn(self.cmd, stdout=subprocess.PIPE, stderr=self.stderr_file,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=env)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+
+    def _announces(self, line):
+        return False
 
     def _read(self):
         for raw in self.proc.stdout:
             line = raw.decode(errors="replace").rstrip("\n")
             self.lines.append(line)
-            m = re.match(r"^LISTENING (\d+)\s*$", line)
-            if m and self.port is None:
-                self.port = int(m.group(1))
-                self.listening.set()
-        self.listening.set()  # end of output: wake up a waiter
+            if not self.announced.is_set() and self._announces(line):
+                self.announced.set()
+        self.announced.set()  # end of output: wake up a waiter
 
-    def wait_listening(self, timeout):
-        self.listening.wait(timeout)
-        return self.port is not None and self.proc.poll() is None
-
-    def cpu(self):
-        return proc_cpu_seconds(self.proc.pid)
+    def wait_announced(self, timeout):
+        """True when the process announced itself within `timeout` and still runs."""
+        self.announced.wait(timeout)
+        return self.proc.poll() is None and any(self._announces(line) for line in list(self.lines))
 
     def stop(self, timeout=20):
         """SIGTERM, wait; returns (exit code or None if it had to be killed, seconds to exit)."""
@@ -165,6 +165,33 @@ class Server:
         self.stderr_file.close()
         return code, time.monotonic() - start
 
+    def stderr_tail(self, n=15):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read().splitlines()[-n:]
+        except OSError:
+            return []
+
+
+class Server(ManagedProcess):
+    """A server that prints `LISTENING <port>` once bound."""
+
+    def __init__(self, name, cmd, cpu, stderr_path):
+        self.port = None
+        super().__init__(name, cmd, cpu, stderr_path)
+
+    def _announces(self, line):
+        m = re.match(r"^LISTENING (\d+)\s*$", line)
+        if m and self.port is None:
+            self.port = int(m.group(1))
+        return m is not None
+
+    def wait_listening(self, timeout):
+        return self.wait_announced(timeout) and self.port is not None
+
+    def cpu(self):
+        return proc_cpu_seconds(self.proc.pid)
+
     def status_counts(self):
         for line in reversed(self.lines):
             if line.startswith("STATUS_COUNTS"):
@@ -174,12 +201,36 @@ class Server:
                     return None
         return None
 
-    def stderr_tail(self, n=15):
-        try:
-            with open(self.stderr_path, errors="replace") as f:
-                return f.read().splitlines()[-n:]
-        except OSError:
-            return []
+
+def run_generator(cmd, limit, on_stderr_line=lambda proc, line: None, on_spawn=lambda proc: None):
+    """Runs a load generator (oaas-load, nats-load) that prints phase lines on stderr and one
+    JSON report as the last line of stdout; kills it after `limit` seconds. `on_spawn(proc)`
+    runs once it is started; `on_stderr_line(proc, line)` sees each stderr line as it comes
+    (to sample CPU at the phase lines). Returns (its report, or {"unparsed_output": ...};
+    exit code; whether it was killed; its stderr lines)."""
+    proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    on_spawn(proc)
+    killer = threading.Timer(limit, proc.kill)
+    killer.daemon = True
+    killer.start()
+    stdout = []
+    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    stderr = []
+    for raw in proc.stderr:
+        line = raw.decode(errors="replace").rstrip("\n")
+        on_stderr_line(proc, line)
+        stderr.append(line)
+    code = proc.wait()
+    reader.join(timeout=5)
+    killed = not killer.is_alive() and code != 0
+    killer.cancel()
+    text = b"".join(stdout).decode(errors="replace").strip()
+    try:
+        result = json.loads(text.splitlines()[-1]) if text else {}
+    except ValueError:
+        result = {"unparsed_output": text[-2000:]}
+    return result, code, killed, stderr
 
 
 # --------------------------------------------------------------------------- h2load
@@ -300,32 +351,17 @@ def run_oaas_load(args, port, conns, streams, request_args, server=None, warmup=
             "--timeout", str(args.inactivity_timeout), "--json"]
     full += ["-n", str(count)] if count else ["--duration", str(duration)]
     full += request_args
-    proc = spawn(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     limit = warmup + (duration or 0) + args.inactivity_timeout + 60 + (count or 0) / 1000
-    killer = threading.Timer(limit, proc.kill)
-    killer.daemon = True
-    killer.start()
-    stdout = []
-    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
-    reader.start()
-    samples, stderr = {}, []
-    for raw in proc.stderr:
-        line = raw.decode(errors="replace").rstrip("\n")
+    samples = {}
+
+    def on_line(proc, line):
         if "phase=measuring" in line:
             samples["main_start"] = cpu_sample(proc.pid, server)
         elif "phase=draining" in line:
             samples["main_end"] = cpu_sample(proc.pid, server)
-        if not line.startswith("t="):  # progress lines are not worth keeping
-            stderr.append(line)
-    code = proc.wait()
-    reader.join(timeout=5)
-    timed_out = not killer.is_alive() and code != 0
-    killer.cancel()
-    text = b"".join(stdout).decode(errors="replace").strip()
-    try:
-        result = json.loads(text.splitlines()[-1]) if text else {}
-    except ValueError:
-        result = {"unparsed_output": text[-2000:]}
+
+    result, code, timed_out, lines = run_generator(full, limit, on_line)
+    stderr = [line for line in lines if not line.startswith("t=")]  # progress lines are not worth keeping
     shown = [os.path.relpath(c, args.repo) if c == args.load_bin else c for c in full]
     result.update(exit_code=code, killed_after_timeout=timed_out, stderr_tail=stderr[-10:],
                   command=" ".join(shlex.quote(c) for c in shown))
