@@ -107,36 +107,15 @@ if [ "$EMBEDDED" = yes ]; then
   [ -x "$bus_load_bin" ] || { echo "no executable at $bus_load_bin" >&2; exit 2; }
 fi
 
-# Every process the harness starts is listed in $pidfile; whatever is still alive at exit is
-# killed. Python runs in the background so that a signal reaches this trap at once.
-pidfile=$(mktemp)
-bench_pid=
-cleanup() {
-  local pid
-  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-    kill -TERM "$bench_pid" 2>/dev/null || true
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$bench_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$bench_pid" 2>/dev/null || true
-  fi
-  while read -r pid; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  done < "$pidfile"
-  rm -f "$pidfile"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$repo/scripts/bench-harness.sh"
 
-PYTHONDONTWRITEBYTECODE=1 BENCH_PIDFILE="$pidfile" BENCH_NATS_LOAD_BIN="$nats_load_bin" \
+status=0
+run_harness env BENCH_NATS_LOAD_BIN="$nats_load_bin" \
   BENCH_BUS_LOAD_BIN="$bus_load_bin" BENCH_DEMO_BIN="$demo_bin" BENCH_ECHO_BIN="$echo_bin" \
   python3 benchmarks/agents/bench_agents.py \
   --repo "$repo" --callers "$CALLERS" --targets "$TARGETS" --rounds "$ROUNDS" \
   --duration "$DURATION" --warmup "$WARMUP" --probe-requests "$PROBE_REQUESTS" \
   --responder-cpu "$RESPONDER_CPU" --nats-cpu "$NATS_CPU" --client-cpu "$CLIENT_CPU" \
   --bus-cpus "$BUS_CPUS" --embedded "$EMBEDDED" --quiet-wait "$QUIET_WAIT" --sched "$SCHED" \
-  --out "$RESULTS" --command-line "$command_line" &
-bench_pid=$!
-status=0
-wait "$bench_pid" || status=$?
-bench_pid=
+  --out "$RESULTS" --command-line "$command_line" || status=$?
 exit "$status"

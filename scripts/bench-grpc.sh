@@ -79,27 +79,10 @@ if [ -n "$LOAD_SCENARIOS" ]; then
   [ -x "$load_bin" ] || { echo "no executable at $load_bin" >&2; exit 2; }
 fi
 
-# Every process the harness starts is listed in $pidfile; whatever is still alive at exit is
-# killed. Python runs in the background so that a signal reaches this trap at once.
-pidfile=$(mktemp)
-bench_pid=
-cleanup() {
-  local pid
-  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-    kill -TERM "$bench_pid" 2>/dev/null || true
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$bench_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$bench_pid" 2>/dev/null || true
-  fi
-  while read -r pid; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  done < "$pidfile"
-  rm -f "$pidfile"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$repo/scripts/bench-harness.sh"
 
-PYTHONDONTWRITEBYTECODE=1 BENCH_PIDFILE="$pidfile" BENCH_SERVER_BIN="$server_bin" \
+status=0
+run_harness env BENCH_SERVER_BIN="$server_bin" \
   BENCH_LOAD_BIN="$load_bin" BENCH_LOAD_SERVER_CMD="$SERVER_CMD" python3 benchmarks/grpc/bench.py \
   --repo "$repo" \
   ${SERVER_ARGS:+--server-args "$SERVER_ARGS"} \
@@ -109,9 +92,5 @@ PYTHONDONTWRITEBYTECODE=1 BENCH_PIDFILE="$pidfile" BENCH_SERVER_BIN="$server_bin
   --targets "$TARGETS" --scenarios "$SCENARIOS" \
   --duration "$DURATION" --warmup "$WARMUP" --count-requests "$COUNT_REQUESTS" \
   --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" \
-  --out "$RESULTS" --command-line "$command_line" &
-bench_pid=$!
-status=0
-wait "$bench_pid" || status=$?
-bench_pid=
+  --out "$RESULTS" --command-line "$command_line" || status=$?
 exit "$status"

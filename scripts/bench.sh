@@ -73,38 +73,17 @@ if [ "${NO_GRPC_SWIFT:-0}" != 1 ]; then
   fi
 fi
 
-# Every process the harness starts is listed in $pidfile; whatever is still alive at exit is
-# killed. Python runs in the background so that a signal reaches this trap at once.
-pidfile=$(mktemp)
-bench_pid=
-cleanup() {
-  local pid
-  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-    kill -TERM "$bench_pid" 2>/dev/null || true
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$bench_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$bench_pid" 2>/dev/null || true
-  fi
-  while read -r pid; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  done < "$pidfile"
-  rm -f "$pidfile"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$repo/scripts/bench-harness.sh"
 
 step "gRPC scenarios and the drain (oaas-load)"
 status=0
-PYTHONDONTWRITEBYTECODE=1 BENCH_PIDFILE="$pidfile" BENCH_ECHO_BIN="$echo_bin" BENCH_DEMO_BIN="$demo_bin" \
+run_harness env BENCH_ECHO_BIN="$echo_bin" BENCH_DEMO_BIN="$demo_bin" \
   BENCH_LOAD_BIN="$load_bin" BENCH_REF_BIN="$ref_bin" python3 benchmarks/bench/run_bench.py \
   --repo "$repo" --out "$RESULTS" --duration "$DURATION" --warmup "$WARMUP" \
   --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" --scenarios "$SCENARIOS" \
   ${NO_GRPC_SWIFT:+$( [ "$NO_GRPC_SWIFT" = 1 ] && echo --no-grpc-swift)} \
   ${QUICK:+$( [ "$QUICK" = 1 ] && echo --quick)} \
-  ${SCHED:+--sched "$SCHED"} --command-line "$command_line" &
-bench_pid=$!
-wait "$bench_pid" || status=$?
-bench_pid=
+  ${SCHED:+--sched "$SCHED"} --command-line "$command_line" || status=$?
 
 if [ "${NO_AGENTS:-0}" != 1 ]; then
   step "agents: NATS and the embedded bus (scripts/bench-agents.sh; writes its section of $RESULTS)"
