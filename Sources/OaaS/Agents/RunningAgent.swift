@@ -110,7 +110,7 @@ final class RunningAgent: @unchecked Sendable {
         var unconfirmed = withdrawn.count
         var done = false
         var graceTimer: LoopTimer?
-        let finish = { [self] (running: Int) in
+        let finish = { (running: Int) in
             guard !done else { return }
             done = true
             graceTimer?.close()
