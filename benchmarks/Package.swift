@@ -51,6 +51,7 @@ let package = Package(
         .executableTarget(
             name: "oaas-load",
             dependencies: [
+                "BenchSupport",
                 .product(name: "OaasLoop", package: "oaas-swift"),
                 .product(name: "OaasHTTP2", package: "oaas-swift"),
                 .product(name: "OaasGRPC", package: "oaas-swift"),

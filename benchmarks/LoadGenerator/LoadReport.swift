@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// The results of a finished run, as one JSON object (`--json`) or a short human summary.
 /// Built once on the loop thread after the loop has ended.
 struct LoadReport {
@@ -187,38 +189,9 @@ struct LoadReport {
             .map { "\(quoted($0.key.key)): \($0.value)" }.joined(separator: ", ") + "}"
     }
 
-    private func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// JSONFields' string and number forms, under the short names this file uses a lot.
+    private func quoted(_ text: String) -> String { JSONFields.quoted(text) }
 
     /// A fixed-point decimal with `places` digits (JSON has no NaN; non-finite becomes 0).
-    private func number(_ value: Double, _ places: Int) -> String {
-        guard value.isFinite else { return "0" }
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale)
-        let fraction = Int(scaled - Double(whole) * scale)
-        let sign = value < 0 && scaled > 0 ? "-" : ""
-        guard places > 0 else { return "\(sign)\(whole)" }
-        let digits = String(fraction)
-        return "\(sign)\(whole).\(String(repeating: "0", count: places - digits.count))\(digits)"
-    }
+    private func number(_ value: Double, _ places: Int) -> String { JSONFields.fixed(value, places: places) }
 }
