@@ -29,6 +29,8 @@ enum Lifecycle {
 struct TerminationState {
     var report: ShutdownReport?
     var waiters: [CheckedContinuation<ShutdownReport, Never>] = []
+    var finishHooks: [UInt64: @Sendable () -> Void] = [:]
+    var nextFinishHookID: UInt64 = 0
     var thread: LoopThread?
     var joined = false
 }
@@ -157,7 +159,7 @@ extension EventLoop {
         lifecycle = .draining
         let hooks = shutdownHooks
         shutdownHooks = []
-        for hook in hooks { hook() }
+        for hook in hooks { hook.run() }
 
         // libuv timers count from the clock cached at the start of the turn; refresh it so the
         // grace period is measured from now, not from whenever this turn began.
@@ -216,13 +218,34 @@ extension EventLoop {
         let report = ShutdownReport(forcedHandleCloses: forcedHandleCloses,
                                     backgroundHandleCloses: backgroundHandleCloses, loopCloseStatus: status)
         lifecycle = .finished(report)
-        let waiters = termination.withLock { state in
+        let (waiters, hooks) = termination.withLock { state in
             state.report = report
-            let waiting = state.waiters
-            state.waiters = []
-            return waiting
+            defer {
+                state.waiters = []
+                state.finishHooks = [:]
+            }
+            return (state.waiters, state.finishHooks.values)
         }
         for waiter in waiters { waiter.resume(returning: report) }
+        for hook in hooks { hook() }
+    }
+
+    /// Runs `hook` once the loop has finished shutting down, on the thread that finished it
+    /// (after every handle is closed: nothing on the loop will call back any more). For work
+    /// that waits on the loop from outside and must not wait forever when the loop ends under
+    /// it. Returns nil, without running `hook`, if the loop has already finished. Any thread.
+    public func whenFinished(_ hook: @escaping @Sendable () -> Void) -> FinishHookID? {
+        termination.withLock { state in
+            guard state.report == nil else { return nil }
+            state.nextFinishHookID += 1
+            state.finishHooks[state.nextFinishHookID] = hook
+            return FinishHookID(value: state.nextFinishHookID)
+        }
+    }
+
+    /// Forgets a ``whenFinished(_:)`` hook that is no longer needed. Any thread.
+    public func cancelWhenFinished(_ id: FinishHookID) {
+        _ = termination.withLock { $0.finishHooks.removeValue(forKey: id.value) }
     }
 
     /// Open user handles that nobody has started closing.
@@ -238,4 +261,9 @@ extension EventLoop {
         }
         return found
     }
+}
+
+/// Names a hook registered with ``EventLoop/whenFinished(_:)``. Any thread (a value).
+public struct FinishHookID: Hashable, Sendable {
+    let value: UInt64
 }

@@ -56,7 +56,8 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var openInternalHandles = 0
     @exclusivity(unchecked) var forcedHandleCloses = 0
     @exclusivity(unchecked) var backgroundHandleCloses = 0
-    @exclusivity(unchecked) var shutdownHooks: [() -> Void] = []
+    @exclusivity(unchecked) var shutdownHooks: [(id: ShutdownHookID, run: () -> Void)] = []
+    @exclusivity(unchecked) var nextShutdownHookID: UInt64 = 0
     @exclusivity(unchecked) var spareBatch: [LoopJob] = []
     @exclusivity(unchecked) var doorHandle: DoorHandle?
     @exclusivity(unchecked) var flushHooks: FlushHooks?
@@ -161,13 +162,30 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Registers work to run on the loop thread when shutdown begins, before the grace period:
-    /// owners close their listeners and connections here. Loop thread only.
-    public func onShutdown(_ hook: @escaping () -> Void) {
+    /// owners close their listeners and connections here. If shutdown has begun, `hook` runs
+    /// now. Returns an id for ``removeShutdownHook(_:)``, for work that may end before the loop
+    /// does. Loop thread only.
+    @discardableResult
+    public func onShutdown(_ hook: @escaping () -> Void) -> ShutdownHookID {
         preconditionInLoop()
+        nextShutdownHookID += 1
+        let id = ShutdownHookID(value: nextShutdownHookID)
         switch lifecycle {
-        case .running: shutdownHooks.append(hook)
+        case .running: shutdownHooks.append((id, hook))
         case .draining: hook()
         case .finished: break
         }
+        return id
     }
+
+    /// Forgets a hook that has not run yet (one that has is already gone). Loop thread only.
+    public func removeShutdownHook(_ id: ShutdownHookID) {
+        preconditionInLoop()
+        shutdownHooks.removeAll { $0.id == id }
+    }
+}
+
+/// Names a hook registered with ``EventLoop/onShutdown(_:)``. Any thread (a value).
+public struct ShutdownHookID: Hashable, Sendable {
+    let value: UInt64
 }

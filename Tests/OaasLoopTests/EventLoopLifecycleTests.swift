@@ -86,6 +86,34 @@ struct EventLoopLifecycleTests {
         #expect(report.isClean, "the hook closed the timer, so nothing was forced")
     }
 
+    @Test("a removed shutdown hook does not run; the others do")
+    func removedShutdownHook() async throws {
+        let loop = try EventLoop.startOwned(name: "hook-removal")
+        let ran = Mutex<[String]>([])
+        try await loop.submit {
+            let removed = loop.onShutdown { ran.withLock { $0.append("removed") } }
+            loop.onShutdown { ran.withLock { $0.append("kept") } }
+            loop.removeShutdownHook(removed)
+        }
+        _ = loop.shutdown(gracePeriod: .seconds(1))
+        #expect(ran.withLock { $0 } == ["kept"])
+    }
+
+    @Test("whenFinished hooks run once the loop has finished, cancelled ones never, late ones are refused")
+    func finishHooks() async throws {
+        let loop = try EventLoop.startOwned(name: "finish-hooks")
+        let ran = Mutex<[String]>([])
+        let kept = try #require(loop.whenFinished { ran.withLock { $0.append("kept: finished \(loop.shutdownReport != nil)") } })
+        let cancelled = try #require(loop.whenFinished { ran.withLock { $0.append("cancelled") } })
+        loop.cancelWhenFinished(cancelled)
+        #expect(ran.withLock { $0 }.isEmpty, "nothing runs before the loop ends")
+        _ = loop.shutdown(gracePeriod: .seconds(1))
+        #expect(ran.withLock { $0 } == ["kept: finished true"])
+        #expect(loop.whenFinished { ran.withLock { $0.append("late") } } == nil)
+        loop.cancelWhenFinished(kept)  // after it ran: nothing to do, no trap
+        #expect(ran.withLock { $0 } == ["kept: finished true"])
+    }
+
     @Test("a handle nobody closes is closed by force after the grace period and reported")
     func leakedHandleIsReported() async throws {
         let loop = try EventLoop.startOwned(name: "leak")

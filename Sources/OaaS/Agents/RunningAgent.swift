@@ -110,13 +110,21 @@ final class RunningAgent: @unchecked Sendable {
         var unconfirmed = withdrawn.count
         var done = false
         var graceTimer: LoopTimer?
+        var shutdownHook: ShutdownHookID?
+        let loop = host.loop
         let finish = { (running: Int) in
             guard !done else { return }
             done = true
             graceTimer?.close()
+            if let shutdownHook { loop.removeShutdownHook(shutdownHook) }
             completion(running)
         }
+        // A loop that shuts down meanwhile may close the grace timer, or the bus before it
+        // confirms the unsubscribes, without either calling back: the stop then ends as the
+        // shutdown begins, reporting the calls still running, rather than never.
+        shutdownHook = loop.onShutdown { [counters] in finish(counters.callsInFlight) }
         let awaitIdle = { [self] in
+            guard !done else { return }
             guard counters.callsInFlight > 0 else { return finish(0) }
             idleWaiters.append { finish(0) }
             graceTimer = host.loop.schedule(after: grace) { [self] in finish(counters.callsInFlight) }

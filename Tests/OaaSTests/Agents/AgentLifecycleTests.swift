@@ -1,5 +1,6 @@
 import Foundation
 import OaasBus
+import OaasLoop
 import OaasTesting
 import Testing
 @testable import OaaS
@@ -24,6 +25,32 @@ struct AgentLifecycleTests {
             try await runtime.startAgent(AgentWorker.self, objectId: "late")
             #expect(try await runtime.worker("late", "add", "0").text == "1")
         }
+    }
+
+    @Test("a stop and a call that wait on a loop which shuts down return, instead of never")
+    func waitersEndWithTheLoop() async throws {
+        let runtime = try makeAgentRuntime(drain: .seconds(60))
+        let loop = try EventLoop.startOwned(name: "agents-caller-loop")
+        try await runtime.startAgent(AgentWorker.self, objectId: "stuck", loop: loop)
+        // A call that never ends, from a caller willing to wait a minute for it.
+        let call = Task { try await runtime.worker("stuck", "stall", timeout: .seconds(60)) }
+        while runtime.listAgents()["test.AgentWorker:stuck"]?.callsInFlight != 1 { try await Task.sleep(for: .milliseconds(5)) }
+        // The stop waits for that call for up to a minute...
+        let stop = Task { try await runtime.stopAgent("test.AgentWorker:stuck") }
+        while runtime.listAgents()["test.AgentWorker:stuck"]?.state != .stopping { try await Task.sleep(for: .milliseconds(5)) }
+        // ...unless the loop shuts down first: the stop ends as the shutdown begins, and the
+        // caller, whose reply timer the loop closes at its end, gets an error.
+        let started = ContinuousClock.now
+        loop.stop(gracePeriod: .milliseconds(200))
+        try await stop.value
+        #expect(runtime.listAgents().isEmpty)
+        let outcome = await call.result
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(throws: BusCallError.self) { try outcome.get() }
+        let report = await loop.terminated()
+        // The caller's one-minute reply timer is the one handle the loop had to close; the
+        // stop closed its own drain timer.
+        #expect(report.forcedHandleCloses == 1, "\(report)")
     }
 
     @Test("the server's stop leaves the runtime's loop to agents, and the last one out ends it only when idle")

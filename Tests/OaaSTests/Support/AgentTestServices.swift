@@ -22,6 +22,14 @@ final class AgentWorker: OaasObject, OaasService {
             worker.total += 1
             return worker.total
         }
+        definition = definition.method("stall", serveWithAgent: true) { (worker: AgentWorker) async -> Int in
+            // Never answers, like a call waiting on a remote answer that is lost: its
+            // continuation is kept, never resumed (so its task stays suspended, not leaked).
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                StalledCalls.keep(continuation)
+            }
+            return 0
+        }
         definition = definition.method("fail", serveWithAgent: true) { (worker: AgentWorker) throws -> Int in
             throw TestFailure("agent method failed")
         }
@@ -99,5 +107,17 @@ extension Oaas {
         let response = try await invokeViaBus("test.AgentWorker", objectID: object, function: function,
                                               payload: Array(payload.utf8), timeout: timeout)
         return ("\(response.status)", String(decoding: response.payload, as: UTF8.self))
+    }
+}
+
+/// The continuations of `AgentWorker.stall` calls, kept for the life of the test process.
+enum StalledCalls {
+    private static let kept = NSLock()
+    nonisolated(unsafe) private static var continuations: [CheckedContinuation<Void, Never>] = []
+
+    static func keep(_ continuation: CheckedContinuation<Void, Never>) {
+        kept.lock()
+        continuations.append(continuation)
+        kept.unlock()
     }
 }
