@@ -33,23 +33,27 @@ public final class BusyThreadPool: @unchecked Sendable {
     /// Any task (not the loop's own thread).
     public static func occupy(_ loop: EventLoop, within limit: Duration = .seconds(20)) async throws -> BusyThreadPool {
         await turn.wait()
+        // From here on the pool holds the turn: every way out that does not hand the pool to
+        // the caller releases it, or every later occupation would wait forever.
         let pool = BusyThreadPool()
-        let count = threadCount
-        try await loop.submit {
-            for _ in 0..<count {
-                loop.runBlocking({ pool.hold() }, completion: { _ in })
+        do {
+            let count = threadCount
+            try await loop.submit {
+                for _ in 0..<count {
+                    loop.runBlocking({ pool.hold() }, completion: { _ in })
+                }
             }
-        }
-        // Other tests may hold pool threads for a while: wait until every one of ours runs.
-        let deadline = ContinuousClock.now + limit
-        while pool.startedCount < count {
-            guard ContinuousClock.now < deadline else {
-                pool.release()
-                throw BusyThreadPoolTimeout()
+            // Other tests may hold pool threads for a while: wait until every one of ours runs.
+            let deadline = ContinuousClock.now + limit
+            while pool.startedCount < count {
+                guard ContinuousClock.now < deadline else { throw BusyThreadPoolTimeout() }
+                try await Task.sleep(for: .milliseconds(1))
             }
-            try await Task.sleep(for: .milliseconds(1))
+            return pool
+        } catch {
+            pool.release()
+            throw error
         }
-        return pool
     }
 
     /// Lets every waiting job finish. Idempotent. Any thread.

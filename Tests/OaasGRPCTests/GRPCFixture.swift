@@ -94,11 +94,9 @@ final class GRPCFixture: @unchecked Sendable {
         get async throws { try await loop.submit { self.server.connectionCount } }
     }
 
-    /// Suspends until the delaying handler has received `count` calls.
-    func waitForDelayedCalls(_ count: Int) async throws {
-        while try await loop.submit({ self.delayedCallsReceived }) < count {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+    /// Whether the delaying handler received `count` calls within 10 s.
+    func receivedDelayedCalls(_ count: Int) async throws -> Bool {
+        try await eventually { try await self.loop.submit({ self.delayedCallsReceived }) >= count }
     }
 
     var cancellationsSeen: [GRPCStatus] {

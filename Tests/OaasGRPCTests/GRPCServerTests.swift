@@ -140,7 +140,7 @@ struct GRPCServerTests {
             #expect(try await fixture.healthStatus("") == .serving)
             async let slow = fixture.call(GRPCFixture.delay, Array("300".utf8))
             // The drain is about calls the server has: wait until it has this one.
-            try await fixture.waitForDelayedCalls(1)
+            try #require(try await fixture.receivedDelayedCalls(1))
             try await fixture.beginShutdown()
             #expect(try await fixture.healthStatus("") == .notServing)
             let late = try await fixture.call(GRPCFixture.echo, [1])

@@ -240,9 +240,10 @@ struct ServerManagementTests {
 
 @Suite("Starting on a loop that does not answer")
 struct StalledLoopTests {
-    @Test("a start withdrawn after its timeout never runs later")
+    @Test("a start withdrawn after its timeout never runs later", .timeLimit(.minutes(1)))
     func withdrawnStart() async throws {
         struct Findings: Sendable {
+            var setupError: String?
             var startError: ServerError?
             var handlesOpenedByWithdrawnStart = 0
             var loopEndedClean = false
@@ -255,7 +256,11 @@ struct StalledLoopTests {
         let findings: Findings = await withCheckedContinuation { continuation in
             Thread {
                 var findings = Findings()
-                guard let loop = try? EventLoop.makeEmbedded(name: "stalled") else {
+                let loop: EventLoop
+                do {
+                    loop = try EventLoop.makeEmbedded(name: "stalled")
+                } catch {
+                    findings.setupError = "\(error)"
                     continuation.resume(returning: findings)
                     return
                 }
@@ -278,6 +283,7 @@ struct StalledLoopTests {
                 continuation.resume(returning: findings)
             }.start()
         }
+        try #require(findings.setupError == nil, "no embedded loop: \(findings.setupError ?? "")")
         #expect(findings.startError?.message.contains("did not answer") == true)
         #expect(findings.handlesOpenedByWithdrawnStart == 0)
         #expect(findings.loopEndedClean)

@@ -43,6 +43,15 @@ final class Counter: OaasObject, OaasService {
             counter.count = before + value
             return counter.count
         }
+        definition = definition.method("countedNap") { (counter: Counter, milliseconds: Int) async -> Int in
+            // Like `nap`, counting how many run at once (see OverlapGauge).
+            OverlapGauge.naps.enter()
+            let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+            while ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+            OverlapGauge.naps.leave()
+            counter.count += 1
+            return counter.count
+        }
         definition = definition.method("nap") { (counter: Counter, milliseconds: Int) async -> Int in
             // Sleeps through cancellation on purpose: a method that ignores it.
             let deadline = ContinuousClock.now + .milliseconds(milliseconds)
@@ -90,4 +99,39 @@ final class Counter: OaasObject, OaasService {
 extension Data {
     /// The bytes as UTF-8 text, for readable expectations.
     var text: String { String(decoding: self, as: UTF8.self) }
+}
+
+/// How many calls of a method run at the same moment, and the most seen at once.
+final class OverlapGauge: @unchecked Sendable {
+    // @unchecked: `running` and `peak` are only touched under `lock`.
+    static let naps = OverlapGauge()
+    private let lock = NSLock()
+    private var running = 0
+    private var peak = 0
+
+    func enter() {
+        lock.lock()
+        running += 1
+        peak = max(peak, running)
+        lock.unlock()
+    }
+
+    func leave() {
+        lock.lock()
+        running -= 1
+        lock.unlock()
+    }
+
+    /// The most seen at once since the last reset.
+    var peakSeen: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peak
+    }
+
+    func reset() {
+        lock.lock()
+        peak = running
+        lock.unlock()
+    }
 }
