@@ -20,7 +20,8 @@ public struct AgentInfo: Sendable, Equatable {
         /// The NATS connection is lost and being re-established (`attempt` counts the rounds
         /// over the server list, from 1); calls do not reach the agent meanwhile.
         case reconnecting(attempt: Int)
-        /// The NATS client gave up reconnecting or was closed: calls no longer reach the agent.
+        /// The NATS client gave up reconnecting or was closed (or the agents' bus is being
+        /// torn down): calls no longer reach the agent.
         case closed
 
         public var description: String {

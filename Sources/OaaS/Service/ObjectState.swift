@@ -39,10 +39,11 @@ public struct StateReader {
 /// Write access to an object's entries, for ``OaasService/saveState(into:)``.
 /// Confined to the call's loop thread.
 public struct StateWriter {
-    /// The entries to commit: the loaded ones with the written fields replaced.
+    /// The entries to commit: the ones the writer started from (the stored entries, or for an
+    /// object not stored yet a fresh instance's) with the written fields replaced.
     public var entries: ObjectEntries
 
-    /// Starts from the entries as loaded, so fields this class does not know survive.
+    /// Starts from `entries`, so fields this class does not know survive.
     public init(entries: ObjectEntries) { self.entries = entries }
 
     /// Stores `value` as the field declared at `index`.
@@ -51,8 +52,9 @@ public struct StateWriter {
     public mutating func write<T: Encodable>(_ value: T, field index: Int) throws(PayloadError) {
         let encoded = try PayloadCodec.encodeValue(value)
         let key = entryKey(index)
-        // Only a value that differs is stored: entries nobody changed stay shared with the ones
-        // the writer started from, uncopied, and comparing the two is an identity check.
+        // Only a value that differs is stored: entries nobody changed stay shared with the
+        // dictionary the writer started from (no copy), and the engine's comparison of the two
+        // then finds them identical without comparing element by element.
         if entries[key] != encoded { entries[key] = encoded }
     }
 }

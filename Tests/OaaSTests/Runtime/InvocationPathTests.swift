@@ -24,6 +24,22 @@ struct InvocationPathTests {
         #expect(stored?.version == 2)
     }
 
+    @Test("a call that changes nothing on a stored object commits nothing; one that changes a field commits every field", arguments: handlers)
+    func unchangedStoredObject(asyncMode: Bool) async throws {
+        let runtime = try makeRuntime()
+        let id = ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "u")
+        try await withServer(runtime, asyncMode: asyncMode) { (client: OaasClient, _: Int) async throws in
+            #expect(try await client.counter("u", "add", "4").payload.text == "4")
+            #expect(try await client.counter("u", "get").payload.text == "4")
+            #expect(try await client.counter("u", "add", "0").payload.text == "4")
+            #expect(try await runtime.store.load(id)?.version == 1, "unchanged calls left the version alone")
+            _ = try await client.counter("u", "rename", "\"box\"")
+        }
+        let stored = try await runtime.store.load(id)
+        #expect(stored?.version == 2)
+        #expect(stored?.entries == ["0": Data("4".utf8), "1": Data("\"box\"".utf8)])
+    }
+
     @Test("the numeric object id (field 2) and its decimal string (field 7) reach one object", arguments: handlers)
     func numericAndStringIDsMeet(asyncMode: Bool) async throws {
         let runtime = try makeRuntime()
