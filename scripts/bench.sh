@@ -88,7 +88,8 @@ run_harness env BENCH_ECHO_BIN="$echo_bin" BENCH_DEMO_BIN="$demo_bin" \
 if [ "${NO_AGENTS:-0}" != 1 ]; then
   step "agents: NATS and the embedded bus (scripts/bench-agents.sh; writes its section of $RESULTS)"
   agents_status=0
-  RESULTS="$RESULTS" SWIFT="$SWIFT" scripts/bench-agents.sh || agents_status=$?
+  # Through run_harness too, so that a signal to this script stops the agents' run at once.
+  run_harness env RESULTS="$RESULTS" SWIFT="$SWIFT" scripts/bench-agents.sh || agents_status=$?
   if [ "$status" = 0 ]; then status=$agents_status; fi
 fi
 echo

@@ -251,7 +251,8 @@ def section(args, raw, chart_list):
              "do not edit by hand. `scripts/bench-grpc.sh` regenerates the rest of this file and keeps "
              "this section.")
     L.append("")
-    L.append(f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S %Z').strip()}")
+    # The zone's name as the run saw it; a time read back from ISO text knows only its offset.
+    L.append(f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S')} {meta.get('zone') or started.strftime('%Z')}".strip())
     L.append(f"- Machine: {env['machine']}")
     L.append(f"- Commit: {env['commit']}")
     L.append(f"- Command: `{args.command_line}`")

@@ -36,7 +36,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -209,28 +208,13 @@ def wait_until_quiet(args):
 def run_bus_load(args):
     cmd = pinned(args.bus_cpus, [args.bus_load_bin, "--callers", ",".join(map(str, args.callers)),
                                  "--warmup", str(args.warmup), "--duration", str(args.duration), "--json"])
-    proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     limit = (args.warmup + args.duration + 30) * 2 * len(args.callers) + 60
-    killer = threading.Timer(limit, proc.kill)
-    killer.daemon = True
-    killer.start()
-    stdout = []
-    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
-    reader.start()
-    stderr = []
-    for raw in proc.stderr:
-        line = raw.decode(errors="replace").rstrip("\n")
+
+    def on_line(proc, line):
         if "warm-up" in line or "phase=measuring" in line:
             renice(proc.pid)  # the loop thread and the caller tasks' threads too
-        stderr.append(line)
-    code = proc.wait()
-    reader.join(timeout=5)
-    killer.cancel()
-    text = b"".join(stdout).decode(errors="replace").strip()
-    try:
-        result = json.loads(text.splitlines()[-1]) if text else {}
-    except ValueError:
-        result = {"unparsed_output": text[-2000:]}
+
+    result, code, _, stderr = run_generator(cmd, limit, on_line)
     shown = [os.path.relpath(c, args.repo) if c == args.bus_load_bin else c for c in cmd]
     result.update(exit_code=code, command=" ".join(shlex.quote(c) for c in shown), stderr_tail=stderr[-12:])
     return result
@@ -293,7 +277,7 @@ NOT_RECORDED = ("repo", "out", "from_raw", "charts_dir")
 def record_meta(args, started, subject):
     """What the report needs besides the measurements, kept in raw.json for --from-raw: the
     start, the subject, the machine/commit/tools lines and every setting of the run."""
-    return {"started": started.isoformat(), "subject": subject,
+    return {"started": started.isoformat(), "zone": started.strftime("%Z"), "subject": subject,
             "environment": agents_report.environment(args),
             "settings": {k: v for k, v in vars(args).items() if k not in NOT_RECORDED}}
 
