@@ -10,7 +10,12 @@ import OaasLoop
 /// Loop-confined: create and use the client on its loop's thread.
 public final class GRPCClient {
     public let loop: EventLoop
-    public let address: SocketAddress
+    /// The server's host: an IP literal, `localhost`, or a name looked up when a connection
+    /// opens (so a server that moves is found again by the next connection).
+    public let host: String
+    public let port: Int
+    /// `:authority` of every call: `host:port`, IPv6 literals in brackets.
+    let authority: String
     /// How long to wait for the TCP handshake.
     public var connectTimeout: Duration = .seconds(5)
     /// Largest response message accepted.
@@ -22,12 +27,20 @@ public final class GRPCClient {
     private var retiring: [ObjectIdentifier: GRPCClientConnection] = [:]
     private var isClosed = false
 
-    /// - Throws: `LoopError` for a host that is not an IP literal or `localhost`.
+    /// - Throws: `LoopError` `.invalidArgument` for an empty host or a port outside 1...65535.
+    ///   A name that does not resolve fails the calls instead (`UNAVAILABLE`), when the
+    ///   connection opens.
     /// Loop thread only.
     public init(loop: EventLoop, host: String, port: Int) throws(LoopError) {
         loop.preconditionInLoop()
+        guard !host.isEmpty, (1...65535).contains(port) else {
+            throw LoopError(code: .invalidArgument, name: "EINVAL", message: "no server at '\(host)' port \(port)",
+                            operation: "make a gRPC client")
+        }
         self.loop = loop
-        self.address = try SocketAddress(host: host, port: port)
+        self.host = host
+        self.port = port
+        authority = (try? SocketAddress(host: host, port: port))?.description ?? "\(host):\(port)"
     }
 
     /// Calls a unary method.

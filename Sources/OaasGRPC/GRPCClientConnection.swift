@@ -19,6 +19,8 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
     private var goAwayReceived = false
     private var closeWhenDone = false
     private var turnEndRequested = false
+    /// The name lookup in progress, to cancel if the connection is given up meanwhile.
+    private var resolution: HostResolution?
 
     init(client: GRPCClient) {
         self.client = client
@@ -26,16 +28,34 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
 
     var acceptsNewCalls: Bool { !goAwayReceived && !closeWhenDone && (state == .connecting || state == .ready) }
 
+    /// Looks the host up (IP literals and `localhost` answer at once; names on libuv's pool),
+    /// then tries its addresses in the resolver's order until one accepts.
     func connect() {
+        let lookup = client.loop.resolve(host: client.host, port: client.port, timeout: client.connectTimeout) { [self] result in
+            resolution = nil
+            switch result {
+            case .success(let addresses): dial(addresses[...], lastError: nil)
+            case .failure(let error): failAll(GRPCStatus(.unavailable, "could not connect: \(error)"))
+            }
+        }
+        if lookup.isPending { resolution = lookup }
+    }
+
+    private func dial(_ addresses: ArraySlice<SocketAddress>, lastError: LoopError?) {
+        guard state == .connecting else { return }
+        guard let address = addresses.first else {
+            let reason = lastError.map { "\($0)" } ?? "\(client.host) has no address"
+            return failAll(GRPCStatus(.unavailable, "could not connect: \(reason)"))
+        }
         do {
-            try TCPConnection.connect(loop: client.loop, to: client.address, timeout: client.connectTimeout) { [self] result in
+            try TCPConnection.connect(loop: client.loop, to: address, timeout: client.connectTimeout) { [self] result in
                 switch result {
                 case .success(let tcp): connected(tcp)
-                case .failure(let error): failAll(GRPCStatus(.unavailable, "could not connect: \(error)"))
+                case .failure(let error): dial(addresses.dropFirst(), lastError: error)
                 }
             }
         } catch {
-            failAll(GRPCStatus(.unavailable, "could not connect: \(error)"))
+            dial(addresses.dropFirst(), lastError: error)
         }
     }
 
@@ -89,7 +109,7 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
         }
         guard let session else { return }
         call.connection = self
-        let authority = client.address.description
+        let authority = client.authority
         do {
             call.streamID = try session.request { block in
                 block.add(":method", "POST")
@@ -131,6 +151,8 @@ final class GRPCClientConnection: HTTP2SessionDelegate, LoopTurnObserver {
         switch state {
         case .connecting:
             state = .closed
+            resolution?.cancel()
+            resolution = nil
             client.connectionDidClose(self)
         case .ready:
             state = .closing

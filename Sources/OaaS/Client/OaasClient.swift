@@ -14,7 +14,8 @@ public final class OaasClient: @unchecked Sendable {
     private let ownsLoop: Bool
     private let grpc: UncheckedTransfer<GRPCClient>
 
-    /// Makes a client for the server at `host:port` (an IP literal or `localhost`).
+    /// Makes a client for the server at `host:port`: an IP literal, `localhost` or a host name
+    /// (looked up without blocking the loop when the connection opens).
     /// - Parameter loop: the loop to run on; `nil` starts one for the client.
     /// - Throws: `LoopError` when the loop cannot start or the address is invalid.
     /// Any thread; with a caller's loop, that loop must be running (or this be its thread).
