@@ -47,7 +47,8 @@ struct AgentLifecycleTests {
         let outcome = await call.result
         #expect(ContinuousClock.now - started < .seconds(5))
         #expect(throws: BusCallError.self) { try outcome.get() }
-        let report = await loop.terminated()
+        _ = await loop.terminated()
+        let report = loop.join()  // reaps the loop's thread, finished by now
         // The caller's one-minute reply timer is the one handle the loop had to close; the
         // stop closed its own drain timer.
         #expect(report.forcedHandleCloses == 1, "\(report)")
