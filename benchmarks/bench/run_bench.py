@@ -422,32 +422,36 @@ def drain_counts(r):
     return {"total": total, "refused": refused, "after_accepted": total - refused, "ok": ok, "failures": fails}
 
 
+def scenario_runs(args, scenario, results):
+    """(level, target, server name, run) for every run of a scenario, in table order."""
+    for level in SCENARIOS[scenario]["levels"]:
+        for target in args.targets:
+            r = results.get((scenario, target, level))
+            if r is not None:
+                yield level, target, SCENARIOS[scenario]["ours"] if target == "ours" else SERVER_LABEL[target], r
+
+
 def scenario_table(args, scenario, results):
     L = ["| C x M | server | req/s | mean | p50 | p90 | p99 | failed calls | server CPU per request | "
          "server CPU | oaas-load CPU | other load (server / client CPU) | vs grpc-swift-2 (req/s, p50) | "
          "vs nghttpd (req/s, p50) |",
          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for level in SCENARIOS[scenario]["levels"]:
-        for target in args.targets:
-            r = results.get((scenario, target, level))
-            if r is None:
-                continue
-            rps = r.get("requests_per_second")
-            vs = {}
-            for ref in ("grpc-swift", "nghttpd"):
-                q = results.get((scenario, ref, level))
-                if target == "ours" and q and ref in args.targets:
-                    vs[ref] = (f"{f_ratio(ratio(rps, q.get('requests_per_second')))}x, "
-                               f"{f_ratio(ratio(lat(r, 'p50'), lat(q, 'p50')))}x")
-                else:
-                    vs[ref] = ""
-            name = SCENARIOS[scenario]["ours"] if target == "ours" else SERVER_LABEL[target]
-            per = server_us_per_req(r)
-            L.append(f"| {level} | {name} | {f_rate(rps)} | {f_us(lat(r, 'mean'))} | {f_us(lat(r, 'p50'))} | "
-                     f"{f_us(lat(r, 'p90'))} | {f_us(lat(r, 'p99'))} | "
-                     f"{'n/a' if failed(r) is None else failed(r)} | "
-                     f"{'n/a' if per is None else f'{per:.1f} µs'} | {f_pct(r.get('server_cpu_pct'))} | "
-                     f"{f_pct(gen_cpu(r))} | {other_load(args, r)} | {vs['grpc-swift']} | {vs['nghttpd']} |")
+    for level, target, name, r in scenario_runs(args, scenario, results):
+        rps = r.get("requests_per_second")
+        vs = {}
+        for ref in ("grpc-swift", "nghttpd"):
+            q = results.get((scenario, ref, level))
+            if target == "ours" and q and ref in args.targets:
+                vs[ref] = (f"{f_ratio(ratio(rps, q.get('requests_per_second')))}x, "
+                           f"{f_ratio(ratio(lat(r, 'p50'), lat(q, 'p50')))}x")
+            else:
+                vs[ref] = ""
+        per = server_us_per_req(r)
+        L.append(f"| {level} | {name} | {f_rate(rps)} | {f_us(lat(r, 'mean'))} | {f_us(lat(r, 'p50'))} | "
+                 f"{f_us(lat(r, 'p90'))} | {f_us(lat(r, 'p99'))} | "
+                 f"{'n/a' if failed(r) is None else failed(r)} | "
+                 f"{'n/a' if per is None else f'{per:.1f} µs'} | {f_pct(r.get('server_cpu_pct'))} | "
+                 f"{f_pct(gen_cpu(r))} | {other_load(args, r)} | {vs['grpc-swift']} | {vs['nghttpd']} |")
     return L
 
 
@@ -458,23 +462,18 @@ def open_loop_table(args, scenario, results):
     L = ["| rate (C x M) | server | req/s | rate reached | p50 | p90 | p99 | p99.9 | max | "
          "service time p50 / p99 | started late | not started | failed calls | server CPU | oaas-load CPU |",
          "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for level in SCENARIOS[scenario]["levels"]:
-        for target in args.targets:
-            r = results.get((scenario, target, level))
-            if r is None:
-                continue
-            name = SCENARIOS[scenario]["ours"] if target == "ours" else SERVER_LABEL[target]
-            sched = r.get("schedule") or {}
-            service = r.get("service_time_us") or {}
-            reached = r.get("target_rate_reached")
-            L.append(f"| {level_label(level)} | {name} | {f_rate(r.get('requests_per_second'))} | "
-                     f"{'n/a' if reached is None else ('yes' if reached else '**no**')} | "
-                     f"{f_us(lat(r, 'p50'))} | {f_us(lat(r, 'p90'))} | {f_us(lat(r, 'p99'))} | "
-                     f"{f_us(lat(r, 'p99_9'))} | {f_us(lat(r, 'max'))} | "
-                     f"{f_us(service.get('p50'))} / {f_us(service.get('p99'))} | "
-                     f"{sched.get('started_late', 'n/a')} of {sched.get('started', 'n/a')} | "
-                     f"{sched.get('not_started', 'n/a')} | {'n/a' if failed(r) is None else failed(r)} | "
-                     f"{f_pct(r.get('server_cpu_pct'))} | {f_pct(gen_cpu(r))} |")
+    for level, target, name, r in scenario_runs(args, scenario, results):
+        sched = r.get("schedule") or {}
+        service = r.get("service_time_us") or {}
+        reached = r.get("target_rate_reached")
+        L.append(f"| {level_label(level)} | {name} | {f_rate(r.get('requests_per_second'))} | "
+                 f"{'n/a' if reached is None else ('yes' if reached else '**no**')} | "
+                 f"{f_us(lat(r, 'p50'))} | {f_us(lat(r, 'p90'))} | {f_us(lat(r, 'p99'))} | "
+                 f"{f_us(lat(r, 'p99_9'))} | {f_us(lat(r, 'max'))} | "
+                 f"{f_us(service.get('p50'))} / {f_us(service.get('p99'))} | "
+                 f"{sched.get('started_late', 'n/a')} of {sched.get('started', 'n/a')} | "
+                 f"{sched.get('not_started', 'n/a')} | {'n/a' if failed(r) is None else failed(r)} | "
+                 f"{f_pct(r.get('server_cpu_pct'))} | {f_pct(gen_cpu(r))} |")
     return L
 
 
