@@ -25,7 +25,8 @@
 #      RESPONDER_CPU=0 NATS_CPU=1 CLIENT_CPU=1 BUS_CPUS=0,1, EMBEDDED=yes|no,
 #      SCHED=rr|nice|normal, QUIET_WAIT=s to wait for idle cores before each pair (default 0
 #      with SCHED=rr, else 60), QUICK=1 (1 round of 1 s + 3 s, 256 probe requests),
-#      RESULTS=path (default benchmarks/RESULTS.md),
+#      RESULTS=path (default benchmarks/RESULTS.md), DEMO_BIN=path (a release demo already
+#      built, as make bench passes; else it is built in .build-bench-release),
 #      STRICT=1 (exit 3 when a target FAILs). Exit 1 if a correctness probe fails, 2 if a
 #      process fails to start or build.
 set -euo pipefail
@@ -88,7 +89,11 @@ cc -O2 -Wall -o "$echo_dir/echo_responder" benchmarks/nats-echo/echo_responder.c
 echo_bin="$repo/$echo_dir/echo_responder"
 
 demo_bin=
-if [[ ",$TARGETS," == *",ours,"* ]]; then
+if [[ ",$TARGETS," == *",ours,"* ]] && [ -n "${DEMO_BIN:-}" ]; then
+  # make bench has built it already: no second release build of the whole package.
+  demo_bin=$DEMO_BIN
+  [ -x "$demo_bin" ] || { echo "no executable at DEMO_BIN=$demo_bin" >&2; exit 2; }
+elif [[ ",$TARGETS," == *",ours,"* ]]; then
   echo "building demo (release, .build-bench-release)"
   "$SWIFT" build -c release --product demo --scratch-path .build-bench-release
   demo_bin="$("$SWIFT" build -c release --scratch-path .build-bench-release --show-bin-path)/demo"

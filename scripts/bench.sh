@@ -89,7 +89,7 @@ if [ "${NO_AGENTS:-0}" != 1 ]; then
   step "agents: NATS and the embedded bus (scripts/bench-agents.sh; writes its section of $RESULTS)"
   agents_status=0
   # Through run_harness too, so that a signal to this script stops the agents' run at once.
-  run_harness env RESULTS="$RESULTS" SWIFT="$SWIFT" scripts/bench-agents.sh || agents_status=$?
+  run_harness env RESULTS="$RESULTS" SWIFT="$SWIFT" DEMO_BIN="$demo_bin" scripts/bench-agents.sh || agents_status=$?
   if [ "$status" = 0 ]; then status=$agents_status; fi
 fi
 echo
