@@ -255,7 +255,9 @@ def section(args, raw, chart_list):
     L.append(f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S')} {meta.get('zone') or started.strftime('%Z')}".strip())
     L.append(f"- Machine: {env['machine']}")
     L.append(f"- Commit: {env['commit']}")
-    L.append(f"- Command: `{args.command_line}`")
+    rewritten = (f" (this section rewritten from its raw.json by `bench_agents.py --from-raw` at commit "
+                 f"{gb.git_commit(args.repo)})" if getattr(args, "from_raw", None) else "")
+    L.append(f"- Command: `{args.command_line}`{rewritten}")
     L.append(f"- Tools: {env['tools']}")
     L.append(f"- Calls: `math.Calculator/add` with payload `1` on objects 0..63 in rotation: one pre-encoded "
              f"`oprc.ObjectInvocationRequest` per object, sent by `nats-load` "

@@ -542,7 +542,9 @@ def write_report(args, results, probes, drain_r, started, chart_list):
          f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S %Z').strip()}",
          f"- Machine: {mi['nproc']} CPUs, {mi['cpu']}, Linux {mi['kernel']} (load average at start: {mi['load']})",
          f"- Commit: {args.commit}",
-         f"- Command: `{args.command_line}`",
+         f"- Command: `{args.command_line}`"
+         + (f" (this report rewritten from its raw.json by `run_bench.py --from-raw` at commit "
+            f"{gb.git_commit(args.repo)})" if args.from_raw else ""),
          f"- Generator: `oaas-load` (benchmarks/LoadGenerator), one thread, closed loop, pinned to CPU "
          f"{args.client_cpu}; servers pinned to CPU {args.server_cpu}; a fresh server process per run; "
          f"each run {args.warmup} s warm-up + {args.duration} s measured; latencies from an HdrHistogram "

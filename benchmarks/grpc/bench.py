@@ -636,12 +636,19 @@ def machine_info():
             "load": " ".join(load)}
 
 
+# What the benchmarks themselves write: a change there says nothing about the code measured.
+BENCH_OUTPUTS = ("README.md", "benchmarks/RESULTS", "benchmarks/charts/")
+
+
 def git_commit(repo):
+    """The short HEAD commit, flagged when the work tree has changes other than the
+    benchmarks' own outputs (an earlier step of the same `make bench` writes those)."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo,
                               capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain"],
-                               cwd=repo, capture_output=True, text=True).stdout.strip()
+        status = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain"],
+                                cwd=repo, capture_output=True, text=True).stdout.splitlines()
+        dirty = [line for line in status if not line[3:].startswith(BENCH_OUTPUTS)]
         return head + (" (with uncommitted changes in the work tree)" if dirty else "")
     except OSError:
         return "unknown"
