@@ -666,6 +666,11 @@ def drain_section(args, r):
     return L
 
 
+# The charts bench-agents.sh draws for the default caller counts (1 and 64).
+AGENT_CHARTS = ["agents-nats-rps", "agents-nats-latency-1", "agents-nats-latency-64",
+                "agents-embedded-rps", "agents-embedded-latency-1", "agents-embedded-latency-64"]
+
+
 def update_readme(args, results, verdicts, chart_list):
     path = os.path.join(args.repo, "README.md")
     try:
@@ -683,7 +688,8 @@ def update_readme(args, results, verdicts, chart_list):
     body += ["", "| target | measured | verdict |", "|---|---|---|"]
     body += [f"| {n} | {m} | {v} |" for n, m, v in verdicts]
     body += ["", "Agents through NATS and on the embedded bus: the agents section of "
-             "[benchmarks/RESULTS.md](benchmarks/RESULTS.md) (`make bench` runs `scripts/bench-agents.sh` last)."]
+             "[benchmarks/RESULTS.md](benchmarks/RESULTS.md) (`make bench` runs `scripts/bench-agents.sh` last), "
+             "with its charts: " + " · ".join(f"[{name}](benchmarks/charts/{name}.svg)" for name in AGENT_CHARTS) + "."]
     body += ["", "Charts: " + " · ".join(f"[{os.path.basename(p)[:-4]}]({os.path.relpath(p, args.repo)})"
                                          for _, p in chart_list)]
     results_section.replace_section(path, "bench", "\n".join(body))
