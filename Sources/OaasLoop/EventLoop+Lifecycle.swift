@@ -29,8 +29,6 @@ enum Lifecycle {
 struct TerminationState {
     var report: ShutdownReport?
     var waiters: [CheckedContinuation<ShutdownReport, Never>] = []
-    var finishHooks: [UInt64: @Sendable () -> Void] = [:]
-    var nextFinishHookID: UInt64 = 0
     var thread: LoopThread?
     var joined = false
 }
@@ -218,34 +216,33 @@ extension EventLoop {
         let report = ShutdownReport(forcedHandleCloses: forcedHandleCloses,
                                     backgroundHandleCloses: backgroundHandleCloses, loopCloseStatus: status)
         lifecycle = .finished(report)
-        let (waiters, hooks) = termination.withLock { state in
+        // Observers learn it before anyone waiting on `terminated()` or `join()` goes on.
+        let observers = finishObservers.values
+        finishObservers = [:]
+        for observer in observers { observer.loopDidFinish() }
+        let waiters = termination.withLock { state in
             state.report = report
-            defer {
-                state.waiters = []
-                state.finishHooks = [:]
-            }
-            return (state.waiters, state.finishHooks.values)
+            let waiting = state.waiters
+            state.waiters = []
+            return waiting
         }
         for waiter in waiters { waiter.resume(returning: report) }
-        for hook in hooks { hook() }
     }
 
-    /// Runs `hook` once the loop has finished shutting down, on the thread that finished it
-    /// (after every handle is closed: nothing on the loop will call back any more). For work
-    /// that waits on the loop from outside and must not wait forever when the loop ends under
-    /// it. Returns nil, without running `hook`, if the loop has already finished. Any thread.
-    public func whenFinished(_ hook: @escaping @Sendable () -> Void) -> FinishHookID? {
-        termination.withLock { state in
-            guard state.report == nil else { return nil }
-            state.nextFinishHookID += 1
-            state.finishHooks[state.nextFinishHookID] = hook
-            return FinishHookID(value: state.nextFinishHookID)
-        }
+    /// Tells `observer` (held strongly until then) when the loop has finished shutting down,
+    /// on the loop thread, after every handle is closed: nothing on the loop will call back
+    /// any more. For work that waits on the loop from outside and must not wait forever when
+    /// the loop ends under it. Loop thread only; a loop thread that runs no more code cannot
+    /// register, so there is no "already finished" case.
+    public func addFinishObserver(_ observer: LoopFinishObserver) {
+        preconditionInLoop()
+        finishObservers[ObjectIdentifier(observer)] = observer
     }
 
-    /// Forgets a ``whenFinished(_:)`` hook that is no longer needed. Any thread.
-    public func cancelWhenFinished(_ id: FinishHookID) {
-        _ = termination.withLock { $0.finishHooks.removeValue(forKey: id.value) }
+    /// Forgets an observer that no longer needs telling. Loop thread only.
+    public func removeFinishObserver(_ observer: LoopFinishObserver) {
+        preconditionInLoop()
+        finishObservers[ObjectIdentifier(observer)] = nil
     }
 
     /// Open user handles that nobody has started closing.
@@ -263,7 +260,7 @@ extension EventLoop {
     }
 }
 
-/// Names a hook registered with ``EventLoop/whenFinished(_:)``. Any thread (a value).
-public struct FinishHookID: Hashable, Sendable {
-    let value: UInt64
+/// Told by ``EventLoop/addFinishObserver(_:)`` that its loop has finished. Loop-confined.
+public protocol LoopFinishObserver: AnyObject {
+    func loopDidFinish()
 }

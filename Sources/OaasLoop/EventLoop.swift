@@ -58,6 +58,7 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var backgroundHandleCloses = 0
     @exclusivity(unchecked) var shutdownHooks: [(id: ShutdownHookID, run: () -> Void)] = []
     @exclusivity(unchecked) var nextShutdownHookID: UInt64 = 0
+    @exclusivity(unchecked) var finishObservers: [ObjectIdentifier: LoopFinishObserver] = [:]
     @exclusivity(unchecked) var spareBatch: [LoopJob] = []
     @exclusivity(unchecked) var doorHandle: DoorHandle?
     @exclusivity(unchecked) var flushHooks: FlushHooks?

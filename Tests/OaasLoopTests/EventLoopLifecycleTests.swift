@@ -99,19 +99,27 @@ struct EventLoopLifecycleTests {
         #expect(ran.withLock { $0 } == ["kept"])
     }
 
-    @Test("whenFinished hooks run once the loop has finished, cancelled ones never, late ones are refused")
-    func finishHooks() async throws {
-        let loop = try EventLoop.startOwned(name: "finish-hooks")
-        let ran = Mutex<[String]>([])
-        let kept = try #require(loop.whenFinished { ran.withLock { $0.append("kept: finished \(loop.shutdownReport != nil)") } })
-        let cancelled = try #require(loop.whenFinished { ran.withLock { $0.append("cancelled") } })
-        loop.cancelWhenFinished(cancelled)
-        #expect(ran.withLock { $0 }.isEmpty, "nothing runs before the loop ends")
+    @Test("finish observers hear that the loop has finished, on its thread, unless removed first")
+    func finishObservers() async throws {
+        final class Observer: LoopFinishObserver, @unchecked Sendable {
+            // @unchecked: `heard` is written on the loop thread, read after the loop is joined.
+            let loop: EventLoop
+            var heard: [String] = []
+            init(loop: EventLoop) { self.loop = loop }
+            func loopDidFinish() { heard.append("finished, on its thread: \(loop.inLoop), report out: \(loop.shutdownReport != nil)") }
+        }
+        let loop = try EventLoop.startOwned(name: "finish-observers")
+        let kept = Observer(loop: loop)
+        let removed = Observer(loop: loop)
+        try await loop.submit {
+            loop.addFinishObserver(kept)
+            loop.addFinishObserver(removed)
+            loop.removeFinishObserver(removed)
+        }
+        #expect(kept.heard.isEmpty, "nothing before the loop ends")
         _ = loop.shutdown(gracePeriod: .seconds(1))
-        #expect(ran.withLock { $0 } == ["kept: finished true"])
-        #expect(loop.whenFinished { ran.withLock { $0.append("late") } } == nil)
-        loop.cancelWhenFinished(kept)  // after it ran: nothing to do, no trap
-        #expect(ran.withLock { $0 } == ["kept: finished true"])
+        #expect(kept.heard == ["finished, on its thread: true, report out: false"])
+        #expect(removed.heard.isEmpty)
     }
 
     @Test("a handle nobody closes is closed by force after the grace period and reported")

@@ -10,42 +10,42 @@ extension EventLoop {
     func awaitCompletion<T>(orElse failure: T, _ body: @escaping (@escaping (T) -> Void) -> Void) async -> T {
         let work = UncheckedTransfer(body)
         let outcome: UncheckedTransfer<T>? = await withCheckedContinuation { continuation in
-            let waiter = ResumeOnce(continuation)
-            guard let hook = whenFinished({ waiter.resume(nil) }) else {
-                waiter.resume(nil)
-                return
-            }
             do {
                 try execute {
-                    work.value { value in
-                        if waiter.resume(UncheckedTransfer(value)) { self.cancelWhenFinished(hook) }
-                    }
+                    // Completion and the loop's end both come on the loop thread: no lock.
+                    let waiter = CompletionWaiter(loop: self, continuation: continuation)
+                    self.addFinishObserver(waiter)
+                    work.value { value in waiter.resume(UncheckedTransfer(value)) }
                 }
             } catch {
-                if waiter.resume(nil) { cancelWhenFinished(hook) }
+                continuation.resume(returning: nil)
             }
         }
         return outcome?.value ?? failure
     }
 }
 
-/// A continuation that the first of several racing outcomes resumes (completion, the loop
-/// finishing); the rest find it taken. Any thread.
-private final class ResumeOnce<T>: Sendable {
-    private let continuation: LockedValue<CheckedContinuation<UncheckedTransfer<T>?, Never>?>
+/// One `awaitCompletion`: resumed by the work's completion or, failing that, by the loop's
+/// end, whichever comes first. Loop-confined.
+private final class CompletionWaiter<T>: LoopFinishObserver {
+    private let loop: EventLoop
+    private var continuation: CheckedContinuation<UncheckedTransfer<T>?, Never>?
 
-    init(_ continuation: CheckedContinuation<UncheckedTransfer<T>?, Never>) {
-        self.continuation = LockedValue(continuation)
+    init(loop: EventLoop, continuation: CheckedContinuation<UncheckedTransfer<T>?, Never>) {
+        self.loop = loop
+        self.continuation = continuation
     }
 
-    /// Resumes with `value` if nothing has yet; returns whether this call did.
-    @discardableResult
-    func resume(_ value: UncheckedTransfer<T>?) -> Bool {
-        let taken = continuation.withLock { slot in
-            defer { slot = nil }
-            return slot
-        }
-        taken?.resume(returning: value)
-        return taken != nil
+    func resume(_ value: UncheckedTransfer<T>) {
+        guard let continuation else { return }
+        self.continuation = nil
+        loop.removeFinishObserver(self)
+        continuation.resume(returning: value)
+    }
+
+    func loopDidFinish() {
+        guard let continuation else { return }
+        self.continuation = nil
+        continuation.resume(returning: nil)
     }
 }
