@@ -10,6 +10,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "grpc"))
 import bench as gb  # noqa: E402  (machine and commit lines, shared with the gRPC report)
+from report_format import pct, rate, us, ratio as fmt_ratio  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 import svg_chart  # noqa: E402  (the charts of make bench, drawn the same way)
 
@@ -18,26 +19,8 @@ TARGET_RATIO = 0.70
 
 # --------------------------------------------------------------------------- formatting
 
-def rate(x):
-    return "n/a" if x is None else f"{x:,.0f}"
-
-
-def us(x):
-    if x is None:
-        return "n/a"
-    return f"{x:,.0f} µs" if x < 1000 else f"{x / 1000:,.2f} ms"
-
-
-def pct(x):
-    return "n/a" if x is None else f"{x:.0f}%"
-
-
 def ratio(a, b):
     return a / b if a is not None and b else None
-
-
-def fmt_ratio(x):
-    return "n/a" if x is None else f"{x:.2f}"
 
 
 def lat(r, key):

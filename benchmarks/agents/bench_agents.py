@@ -46,7 +46,7 @@ import results_section  # noqa: E402
 sys.path.insert(0, os.path.join(HERE, "..", "grpc"))
 # Process handling shared with the gRPC harness: every process started through `spawn` is
 # recorded (BENCH_PIDFILE) and killed by `cleanup`.
-from bench import ManagedProcess, cleanup, free_port, run_generator, spawn, wait_for_port  # noqa: E402
+from bench import ManagedProcess, cleanup, exit_status, free_port, run_generator, spawn, wait_for_port  # noqa: E402
 
 LOOP_THREAD = "oaas-runtime"  # the name of our runtime's event-loop thread
 
@@ -370,11 +370,7 @@ def main():
     print(f"\nwrote the agents section of {args.out} and {len(chart_list)} charts in "
           f"{os.path.relpath(args.charts_dir, args.repo)} ({source})\n")
     print(results_section.read_section(args.out, results_section.AGENTS))
-    if any(pr["problems"] for pr in raw["probes"]):
-        return 1
-    if os.environ.get("STRICT") == "1" and any(v == "FAIL" for _, _, v in verdicts):
-        return 3
-    return 0
+    return exit_status(any(pr["problems"] for pr in raw["probes"]), verdicts)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "agents"))
 import bench as gb  # noqa: E402  (benchmarks/grpc/bench.py)
 import bench_agents  # noqa: E402  (benchmarks/agents: renice, SCHED_RR per thread)
 import grpc_body  # noqa: E402
+from report_format import pct as f_pct, rate as f_rate, us as f_us  # noqa: E402
 import results_section  # noqa: E402
 import svg_chart  # noqa: E402
 
@@ -268,20 +269,6 @@ def server_us_per_req(r):
 def gen_cpu(r):
     u = (r or {}).get("generator_cpu_utilisation")
     return None if u is None else 100 * u
-
-
-def f_rate(x):
-    return "n/a" if x is None else f"{x:,.0f}"
-
-
-def f_us(x):
-    if x is None:
-        return "n/a"
-    return f"{x:,.0f} µs" if x < 1000 else f"{x / 1000:,.2f} ms"
-
-
-def f_pct(x):
-    return "n/a" if x is None else f"{x:.0f}%"
 
 
 def f_ratio(x):
@@ -818,11 +805,7 @@ def main():
     say("Targets (as measured):")
     for name, measured, verdict in verdicts:
         say(f"  {verdict:4}  {name}: {measured}")
-    if any(probes.values()):
-        return 1
-    if os.environ.get("STRICT") == "1" and any(v == "FAIL" for _, _, v in verdicts):
-        return 3
-    return 0
+    return gb.exit_status(any(probes.values()), verdicts)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "agents"))
 import grpc_body  # noqa: E402
 import load_report  # noqa: E402
+from report_format import pct as fmt_pct, rate as fmt_rate, ratio as fmt_ratio  # noqa: E402
 import results_section  # noqa: E402  (the agents section of RESULTS.md is bench-agents.sh's)
 
 RPC_PATH = "/oprc.OprcFunction/InvokeObj"
@@ -602,22 +603,20 @@ def account_ours(r):
 
 # --------------------------------------------------------------------------- report
 
-def fmt_rate(x):
-    return "n/a" if x is None else f"{x:,.0f}"
-
-
 def fmt_lat(x):
     if x is None:
         return "n/a"
     return f"{x * 1e6:,.0f} µs" if x < 1e-3 else f"{x * 1e3:,.2f} ms"
 
 
-def fmt_ratio(x):
-    return "n/a" if x is None else f"{x:.2f}"
-
-
-def fmt_pct(x):
-    return "n/a" if x is None else f"{x:.0f}%"
+def exit_status(probe_failed, verdicts):
+    """Every harness's exit status: 1 when a correctness probe failed, else 3 under STRICT=1
+    when a target FAILed (verdicts: [(name, measured, PASS/FAIL/n/a)]), else 0."""
+    if probe_failed:
+        return 1
+    if os.environ.get("STRICT") == "1" and any(v == "FAIL" for _, _, v in verdicts):
+        return 3
+    return 0
 
 
 def machine_info():
@@ -1015,11 +1014,7 @@ def main():
     print(f"\nwrote {args.out} (raw generator output in {workdir})\n")
     with open(args.out) as f:
         print(f.read())
-    if probe_problems or (load_probe or {}).get("problems"):
-        return 1
-    if os.environ.get("STRICT") == "1" and any(v == "FAIL" for _, _, v in verdicts):
-        return 3
-    return 0
+    return exit_status(bool(probe_problems or (load_probe or {}).get("problems")), verdicts)
 
 
 if __name__ == "__main__":

@@ -7,18 +7,7 @@ same C x M, a second table sets the two generators side by side.
 """
 
 
-def _rate(x):
-    return "n/a" if x is None else f"{x:,.0f}"
-
-
-def _pct(x):
-    return "n/a" if x is None else f"{x:.0f}%"
-
-
-def _us(x):
-    if x is None:
-        return "n/a"
-    return f"{x:,.0f} µs" if x < 1000 else f"{x / 1000:,.2f} ms"
+from report_format import pct as _pct, rate as _rate, us as _us
 
 
 def _lat(r, key):
