@@ -8,7 +8,7 @@ import Glibc
 public enum BenchClock {
     /// Monotonic time in nanoseconds (`CLOCK_MONOTONIC`, served by the vDSO: no system call,
     /// so two reads per request cost tens of nanoseconds).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func nanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

@@ -1,3 +1,4 @@
+import BenchSupport
 import OaasGRPC
 import OaasHTTP2
 import OaasLoop
@@ -166,7 +167,7 @@ final class LoadConnection: HTTP2SessionDelegate, LoopTurnObserver {
         let request = spare.popLast() ?? InFlightRequest()
         request.streamID = streamID
         request.startedMeasured = claim.measured
-        let now = ProcessClock.nanoseconds()
+        let now = BenchClock.nanoseconds()
         request.startNanoseconds = now
         request.intendedNanoseconds = claim.intendedNanoseconds == 0 ? now : claim.intendedNanoseconds
         inFlight[streamID] = request

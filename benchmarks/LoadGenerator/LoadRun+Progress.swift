@@ -8,11 +8,12 @@
 // Every line starts with "t=" and never contains "phase=": a harness reading stderr watches
 // for `phase=measuring` / `phase=draining` (the notes) to sample CPU times, and can tell
 // progress lines apart by their prefix. Nothing of this goes to stdout, where the report is.
+import BenchSupport
 
 extension LoadRun {
     /// The progress timer's tick (once a second).
     func tick() {
-        let now = ProcessClock.nanoseconds()
+        let now = BenchClock.nanoseconds()
         let sinceTick = Double(now &- lastTick) / 1e9
         let rate = sinceTick > 0 ? Double(stats.completedSinceTick) / sinceTick : 0
         lastTick = now

@@ -1,3 +1,4 @@
+import BenchSupport
 import OaasLoop
 
 #if canImport(Glibc)
@@ -100,7 +101,7 @@ final class LoadRun: LoopTurnObserver {
     // MARK: Phases
 
     func start() {
-        runStart = ProcessClock.nanoseconds()
+        runStart = BenchClock.nanoseconds()
         lastTick = runStart
         for _ in 0..<options.connections {
             let connection = LoadConnection(run: self)
@@ -119,7 +120,7 @@ final class LoadRun: LoopTurnObserver {
     /// the open loop's schedule.
     private func beginIfSettled() {
         guard phase == .connecting, connected + connectFailed == connections.count else { return }
-        phasesStart = ProcessClock.nanoseconds()
+        phasesStart = BenchClock.nanoseconds()
         phase = .warmup
         if let schedule {
             schedule.begin(at: phasesStart)
@@ -166,8 +167,8 @@ final class LoadRun: LoopTurnObserver {
     private func beginMeasuring() {
         guard phase == .warmup else { return }
         phase = .measuring
-        windowStart = ProcessClock.nanoseconds()
-        cpuAtWindowStart = ProcessClock.cpuSeconds()
+        windowStart = BenchClock.nanoseconds()
+        cpuAtWindowStart = BenchClock.processCPUSeconds()
         schedule?.resetAccount()
         note("phase=measuring")
         switch options.stop {
@@ -211,8 +212,8 @@ final class LoadRun: LoopTurnObserver {
             // window closes now.
             endedEarly = true
             if windowStart == 0 {
-                windowStart = ProcessClock.nanoseconds()
-                cpuAtWindowStart = ProcessClock.cpuSeconds()
+                windowStart = BenchClock.nanoseconds()
+                cpuAtWindowStart = BenchClock.processCPUSeconds()
             }
             closeWindowClocks()
         }
@@ -225,8 +226,8 @@ final class LoadRun: LoopTurnObserver {
 
     /// Reads the clocks at the measured window's end, and the open loop's schedule against it.
     private func closeWindowClocks() {
-        windowEnd = ProcessClock.nanoseconds()
-        cpuAtWindowEnd = ProcessClock.cpuSeconds()
+        windowEnd = BenchClock.nanoseconds()
+        cpuAtWindowEnd = BenchClock.processCPUSeconds()
         guard let schedule, phasesStart > 0, windowStart >= phasesStart else { return }
         switch options.stop {
         case .duration:
@@ -253,7 +254,7 @@ final class LoadRun: LoopTurnObserver {
     /// pass or for a stream to close, and their wait counts in their latency.
     private func pace() {
         guard let schedule, issuing, !connections.isEmpty else { return }
-        var now = ProcessClock.nanoseconds()
+        var now = BenchClock.nanoseconds()
         var refused = 0
         while issuing, schedule.hasDue(at: now) {
             let connection = connections[paceCursor]
@@ -267,7 +268,7 @@ final class LoadRun: LoopTurnObserver {
                     break
                 }
             }
-            now = ProcessClock.nanoseconds()
+            now = BenchClock.nanoseconds()
         }
         if phase == .measuring { schedule.noteBacklog(at: now) }
     }
@@ -299,7 +300,7 @@ final class LoadRun: LoopTurnObserver {
         }
         var intended: UInt64 = 0
         if let schedule {
-            guard let due = schedule.takeIfDue(at: ProcessClock.nanoseconds()) else { return nil }
+            guard let due = schedule.takeIfDue(at: BenchClock.nanoseconds()) else { return nil }
             intended = due
         }
         if measured, !isDurationMode {
@@ -346,7 +347,7 @@ final class LoadRun: LoopTurnObserver {
                 stats.succeeded += 1
                 // From the intended start: see `ArrivalSchedule` for why. In the closed loop the
                 // intended start is the submission.
-                let now = ProcessClock.nanoseconds()
+                let now = BenchClock.nanoseconds()
                 stats.latency.record(now &- request.intendedNanoseconds)
                 if schedule != nil { stats.serviceTime.record(now &- request.startNanoseconds) }
             }
@@ -413,7 +414,7 @@ final class LoadRun: LoopTurnObserver {
     /// Phase changes go to stderr even with `--quiet`: a harness samples the server's CPU
     /// time when it reads `phase=measuring` and `phase=draining`.
     func note(_ text: String) {
-        let seconds = Double(ProcessClock.nanoseconds() &- runStart) / 1e9
+        let seconds = Double(BenchClock.nanoseconds() &- runStart) / 1e9
         StandardError.line("oaas-load: t=\(String(format3: seconds))s \(text)")
     }
 }

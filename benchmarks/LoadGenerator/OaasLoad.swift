@@ -16,6 +16,7 @@
 //
 // It is built on OaasLoop and OaasHTTP2 directly, not on GRPCClient, to keep the per-request
 // work small: no call objects, completions, timers or message encoding per request.
+import BenchSupport
 import OaasLoop
 
 #if canImport(Glibc)

@@ -20,6 +20,7 @@ def _ticks(stat_text):
 
 
 def process_seconds(pid):
+    """utime + stime of a whole process (all threads), in seconds."""
     with open(f"/proc/{pid}/stat") as f:
         return _ticks(f.read()) / CLK_TCK
 

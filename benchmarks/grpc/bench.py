@@ -40,6 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "agents"))
 import grpc_body  # noqa: E402
+import proc_cpu  # noqa: E402  (benchmarks/agents)
 import load_report  # noqa: E402
 from report_format import pct as fmt_pct, rate as fmt_rate, ratio as fmt_ratio  # noqa: E402
 import results_section  # noqa: E402  (the agents section of RESULTS.md is bench-agents.sh's)
@@ -79,24 +80,11 @@ def cleanup():
                 pass
 
 
-def proc_cpu_seconds(pid):
-    """utime + stime of a whole process (all threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
-
-
 def core_busy_seconds():
     """Busy seconds of each CPU from /proc/stat: user, nice, system and steal. Interrupt and
-    softirq time is left out: on loopback it is mostly the benchmark's own packets."""
-    busy = {}
-    with open("/proc/stat") as f:
-        for line in f:
-            m = re.match(r"^cpu(\d+) (.*)$", line)
-            if m:
-                v = [int(x) for x in m.group(2).split()]
-                busy[int(m.group(1))] = (v[0] + v[1] + v[2] + v[7]) / CLK_TCK
-    return busy
+    softirq time is left out: on loopback it is mostly the benchmark's own packets. (The "in
+    tasks" half of proc_cpu's per-core reading.)"""
+    return {cpu: in_tasks for cpu, (_, in_tasks) in proc_cpu.core_busy_seconds().items()}
 
 
 def free_port():
@@ -191,7 +179,7 @@ class Server(ManagedProcess):
         return self.wait_announced(timeout) and self.port is not None
 
     def cpu(self):
-        return proc_cpu_seconds(self.proc.pid)
+        return proc_cpu.process_seconds(self.proc.pid)
 
     def status_counts(self):
         for line in reversed(self.lines):
@@ -268,7 +256,7 @@ def cpu_sample(pid, server):
     try:
         return {
             "wall": time.monotonic(),
-            "client": proc_cpu_seconds(pid),
+            "client": proc_cpu.process_seconds(pid),
             "server": server.cpu() if server else None,
             "cores": core_busy_seconds(),
         }
