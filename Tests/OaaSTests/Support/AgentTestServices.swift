@@ -1,5 +1,6 @@
 import Foundation
 import OaaS
+import OaasLoop
 
 /// A service whose methods are served by agents, for the agent tests.
 final class AgentWorker: OaasObject, OaasService {
@@ -112,12 +113,9 @@ extension Oaas {
 
 /// The continuations of `AgentWorker.stall` calls, kept for the life of the test process.
 enum StalledCalls {
-    private static let kept = NSLock()
-    nonisolated(unsafe) private static var continuations: [CheckedContinuation<Void, Never>] = []
+    private static let continuations = LockedValue<[CheckedContinuation<Void, Never>]>([])
 
     static func keep(_ continuation: CheckedContinuation<Void, Never>) {
-        kept.lock()
-        continuations.append(continuation)
-        kept.unlock()
+        continuations.withLock { $0.append(continuation) }
     }
 }

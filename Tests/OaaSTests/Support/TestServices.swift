@@ -1,5 +1,6 @@
 import Foundation
 import OaaS
+import OaasLoop
 
 /// An error with a fixed text, thrown by test methods.
 struct TestFailure: Error, CustomStringConvertible {
@@ -102,36 +103,25 @@ extension Data {
 }
 
 /// How many calls of a method run at the same moment, and the most seen at once.
-final class OverlapGauge: @unchecked Sendable {
-    // @unchecked: `running` and `peak` are only touched under `lock`.
+final class OverlapGauge: Sendable {
     static let naps = OverlapGauge()
-    private let lock = NSLock()
-    private var running = 0
-    private var peak = 0
+    private let counts = LockedValue((running: 0, peak: 0))
 
     func enter() {
-        lock.lock()
-        running += 1
-        peak = max(peak, running)
-        lock.unlock()
+        counts.withLock { counts in
+            counts.running += 1
+            counts.peak = max(counts.peak, counts.running)
+        }
     }
 
     func leave() {
-        lock.lock()
-        running -= 1
-        lock.unlock()
+        counts.withLock { $0.running -= 1 }
     }
 
     /// The most seen at once since the last reset.
-    var peakSeen: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return peak
-    }
+    var peakSeen: Int { counts.withLock { $0.peak } }
 
     func reset() {
-        lock.lock()
-        peak = running
-        lock.unlock()
+        counts.withLock { $0.peak = $0.running }
     }
 }
