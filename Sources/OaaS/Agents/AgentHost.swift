@@ -39,7 +39,8 @@ final class AgentHost: @unchecked Sendable {
         self.logger = logger
         let isAsync = config.asyncMode ?? !ownsLoop
         engine = InvocationEngine(loop: loop, strategy: isAsync ? .tasks : .inline, registry: registry, store: store,
-                                  maxPendingPerObject: config.maxPendingCallsPerObject, logger: logger)
+                                  maxPendingPerObject: config.maxPendingCallsPerObject,
+                                  maxCommitAttempts: config.maxCommitAttempts, logger: logger)
     }
 
     /// The state of the bus connection, for ``Oaas/listAgents()``. Any thread.

@@ -34,8 +34,19 @@ public struct OaasConfig: Sendable {
     public var goAwayNotice: Duration
     /// What the runtime logs. Env `OAAS_DEBUG_LEVEL` (`none`…`trace`); default `info`.
     public var debugLevel: DebugLevel
-    /// The object store; `nil` means the embedded in-memory store (a new one per `configure`).
+    /// The object store itself, when the caller made one; it overrides ``storeURL``.
     public var store: (any ObjectStore)?
+    /// Where objects live when ``store`` is `nil` (see ``StoreURL``): `memory` (the default:
+    /// a new in-memory store per `configure`), `sqlite:PATH[?synchronous=full]`, or
+    /// `nats-kv://host:port[,host:port]/BUCKET[?replicas=N]`. Env `OPRC_STORE_URL`.
+    public var storeURL: String
+    /// How many times a call runs when its commit keeps losing the compare-and-set to another
+    /// process (or loop) changing the same object; then it fails with `SYSTEM_ERROR`. Env
+    /// `OAAS_MAX_COMMIT_ATTEMPTS`; default 10.
+    public var maxCommitAttempts: Int
+    /// Objects a durable store keeps in memory (so hot objects cost no read). Env
+    /// `OAAS_STORE_CACHE_OBJECTS`; default 100,000.
+    public var storeCacheObjects: Int
     /// The message bus agents serve on and bus calls go through: `embedded` (the in-process
     /// bus, the default; mock mode always uses it) or a NATS URL list
     /// `nats://[token@|user:password@]host[:port][,host[:port]...]`. Env `OPRC_BUS_URL`.
@@ -63,7 +74,8 @@ public struct OaasConfig: Sendable {
         asyncMode: Bool? = nil, mockMode: Bool? = nil, defaultPartition: UInt32? = nil,
         serverPort: Int? = nil, serverHost: String? = nil, maxPendingCallsPerObject: Int? = nil,
         drainTimeout: Duration? = nil, goAwayNotice: Duration? = nil, debugLevel: DebugLevel? = nil,
-        store: (any ObjectStore)? = nil,
+        store: (any ObjectStore)? = nil, storeURL: String? = nil, maxCommitAttempts: Int? = nil,
+        storeCacheObjects: Int? = nil,
         busURL: String? = nil, busToken: String? = nil, busUser: String? = nil, busPassword: String? = nil,
         busRequestTimeout: Duration? = nil, busConnectTimeout: Duration? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -81,6 +93,8 @@ public struct OaasConfig: Sendable {
         let envLevel = try env.debugLevel("OAAS_DEBUG_LEVEL", unless: debugLevel)
         let envBusTimeout = try env.integer("OAAS_BUS_TIMEOUT_MS", in: 1...3_600_000, unless: busRequestTimeout)
         let envBusConnect = try env.integer("OAAS_BUS_CONNECT_TIMEOUT_MS", in: 1...600_000, unless: busConnectTimeout)
+        let envAttempts = try env.integer("OAAS_MAX_COMMIT_ATTEMPTS", in: 1...1000, unless: maxCommitAttempts)
+        let envCache = try env.integer("OAAS_STORE_CACHE_OBJECTS", in: 1...100_000_000, unless: storeCacheObjects)
         self.asyncMode = asyncMode ?? envAsync
         self.mockMode = mockMode ?? envMock ?? false
         self.defaultPartition = defaultPartition ?? envPartition.map { UInt32($0) } ?? 0
@@ -91,6 +105,10 @@ public struct OaasConfig: Sendable {
         self.goAwayNotice = goAwayNotice ?? envNotice.map { .milliseconds($0) } ?? .seconds(1)
         self.debugLevel = debugLevel ?? envLevel ?? .info
         self.store = store
+        let envStoreURL = storeURL == nil ? env.string("OPRC_STORE_URL") : nil
+        self.storeURL = storeURL ?? envStoreURL ?? "memory"
+        self.maxCommitAttempts = maxCommitAttempts ?? envAttempts ?? 10
+        self.storeCacheObjects = storeCacheObjects ?? envCache ?? 100_000
         let envBusURL = busURL == nil ? env.string("OPRC_BUS_URL") : nil
         self.busURL = busURL ?? envBusURL ?? "embedded"
         self.busToken = busToken ?? env.string("OPRC_BUS_TOKEN")
@@ -105,6 +123,16 @@ public struct OaasConfig: Sendable {
                 throw ConfigurationError(setting: envBusURL != nil ? "OPRC_BUS_URL" : "busURL", value: BusURLRedaction.redacted(self.busURL),
                                          expected: "'embedded' or nats://host:port[,host:port...] (\(error.reason))")
             }
+        }
+        do {
+            _ = try StoreURL.parse(self.storeURL)
+        } catch {
+            throw ConfigurationError(setting: envStoreURL != nil ? "OPRC_STORE_URL" : "storeURL",
+                                     value: BusURLRedaction.redacted(self.storeURL), expected: error.reason)
+        }
+        if self.maxCommitAttempts < 1 || self.storeCacheObjects < 1 {
+            throw ConfigurationError(setting: "maxCommitAttempts/storeCacheObjects",
+                                     value: "\(self.maxCommitAttempts)/\(self.storeCacheObjects)", expected: "1 or more")
         }
         if self.busRequestTimeout <= .zero || self.busConnectTimeout <= .zero {
             throw ConfigurationError(setting: "busRequestTimeout/busConnectTimeout", value: "\(self.busRequestTimeout)/\(self.busConnectTimeout)",

@@ -21,7 +21,11 @@ final class InvocationEngine {
     private let registry: ServiceRegistry
     private let store: any ObjectStore
     private let immediateStore: (any ImmediateObjectStore)?
+    /// The loop's group-commit front of a write-behind store (SQLite), when that is the store.
+    private let writeBehind: WriteBehindSession?
     private let maxPendingPerObject: Int
+    /// Runs of one call when its commits keep losing their compare-and-set.
+    private let maxCommitAttempts: Int
     private let logger: Logger
 
     /// Shared with the loop's other engines (see ``ActivationTable``).
@@ -35,13 +39,16 @@ final class InvocationEngine {
     private let inFlight = Atomic<Int>(0)
 
     init(loop: EventLoop, strategy: Strategy, registry: ServiceRegistry, store: any ObjectStore,
-         maxPendingPerObject: Int, logger: Logger) {
+         maxPendingPerObject: Int, maxCommitAttempts: Int = 10, logger: Logger) {
+        precondition(maxCommitAttempts >= 1, "a call runs at least once")
         self.loop = loop
         self.strategy = strategy
         self.registry = registry
         self.store = store
         self.immediateStore = store.immediate
+        writeBehind = (store as? WriteBehindStore)?.session(on: loop)
         self.maxPendingPerObject = maxPendingPerObject
+        self.maxCommitAttempts = maxCommitAttempts
         self.logger = logger
         activations = ActivationTable.shared(for: loop)
     }
@@ -108,21 +115,19 @@ final class InvocationEngine {
         run(call, activation: nil)
     }
 
-    /// Whether `call` can run start to finish without suspending.
+    /// Whether `call` can run start to finish without suspending: a synchronous method whose
+    /// object (if any) is in memory. Its answer may still wait for a write-behind store's disk.
     private func runsInline(_ call: PendingCall) -> Bool {
-        strategy == .inline && !call.method.isAsync && (call.identity == nil || immediateStore != nil)
+        guard strategy == .inline, !call.method.isAsync else { return false }
+        guard let identity = call.identity, immediateStore == nil else { return true }
+        return writeBehind?.cached(identity) != nil
     }
 
     /// Runs `call` inline when nothing in it can suspend (`activation` is then `nil`: an idle
     /// object needs none), else as a task holding its object's activation so later calls of
     /// the object wait their turn.
     private func run(_ call: PendingCall, activation: ObjectActivation?) {
-        if runsInline(call) {
-            assert(activation == nil)
-            let started = ContinuousClock.now
-            finish(call, runInline(call), started: started)
-            return
-        }
+        if activation == nil, runsInline(call), runInline(call, started: .now) { return }
         var ownActivation = activation
         if let identity = call.identity, ownActivation == nil {
             let fresh = ObjectActivation()
@@ -135,8 +140,9 @@ final class InvocationEngine {
             let call = job.call
             let activation = job.activation
             let started = ContinuousClock.now
-            let response = await engine.runSuspending(call)
-            engine.finish(call, response, started: started)
+            if let response = await engine.runSuspending(call, started: started) {
+                engine.finish(call, response, started: started)
+            }
             if let activation, let identity = call.identity { engine.next(for: identity, activation) }
         }
         ownActivation?.runningTask = task
@@ -157,11 +163,7 @@ final class InvocationEngine {
                 owner.finish(call, .failure(.systemError, "the caller gave up before the call ran"), started: .now)
                 continue
             }
-            if owner.runsInline(call) {
-                let started = ContinuousClock.now
-                owner.finish(call, owner.runInline(call), started: started)
-                continue
-            }
+            if owner.runsInline(call), owner.runInline(call, started: .now) { continue }
             return owner.run(call, activation: activation)
         }
         activations.byObject[identity] = nil
@@ -180,74 +182,180 @@ final class InvocationEngine {
 
     // MARK: Running a call
 
-    /// The whole call without suspension: immediate store, synchronous method.
-    private func runInline(_ call: PendingCall) -> Oprc_InvocationResponse {
+    /// The whole call without suspension: a synchronous method, its object in an immediate
+    /// store or a write-behind store's memory. Answers the call now, or (write-behind) once
+    /// its state is durable.
+    /// - Returns: `false` when the object turned out not to be in memory (a retry after a
+    ///   conflict found it dropped): nothing was committed, and the caller runs the call as a
+    ///   task instead.
+    private func runInline(_ call: PendingCall, started: ContinuousClock.Instant) -> Bool {
         guard case .sync(let body) = call.method.body else { preconditionFailure("async method run inline") }
-        let object = call.service.makeObject()
-        var loaded: StoredObject?
-        var baseline: ObjectEntries = [:]
-        if let identity = call.identity {
+        guard let identity = call.identity else {
+            let object = call.service.makeObject()
+            finish(call, perform(call) { try body(object, call.invocation.payload) }, started: started)
+            return true
+        }
+        for attempt in 1...maxCommitAttempts {
+            let object = call.service.makeObject()
             object.identity = identity
+            let loaded: StoredObject?
+            let baseline: ObjectEntries
             do {
-                loaded = try immediateStore!.loadNow(identity)
+                if let immediateStore {
+                    loaded = try immediateStore.loadNow(identity)
+                } else {
+                    guard let cached = writeBehind!.cached(identity) else { return false }
+                    loaded = cached
+                }
                 if let loaded { try call.service.loadState(object, loaded.entries) }
                 baseline = try self.baseline(call, object, loaded)
             } catch {
-                return loadFailure(error, identity)
+                finish(call, loadFailure(error, identity), started: started)
+                return true
             }
-        }
-        let result: Data
-        do {
-            result = try body(object, call.invocation.payload)
-        } catch {
-            return .failure(.appError, ErrorReport.payload(for: error, parameterType: call.method.parameterType))
-        }
-        if let identity = call.identity {
+            let result: Data
             do {
-                if let entries = try changedEntries(call, object, baseline: baseline) {
-                    _ = try immediateStore!.commitNow(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
-                }
+                result = try body(object, call.invocation.payload)
             } catch {
-                return commitFailure(error, identity)
+                finish(call, .failure(.appError, ErrorReport.payload(for: error, parameterType: call.method.parameterType)), started: started)
+                return true
+            }
+            let entries: ObjectEntries?
+            do {
+                entries = try changedEntries(call, object, baseline: baseline)
+            } catch {
+                finish(call, commitFailure(error, identity), started: started)
+                return true
+            }
+            do {
+                if let immediateStore {
+                    if let entries {
+                        _ = try immediateStore.commitNow(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
+                    }
+                    finish(call, .okay(result), started: started)
+                } else {
+                    try answerWhenDurable(call, identity, entries: entries, expectedVersion: loaded?.version ?? 0,
+                                      result: result, started: started)
+                }
+                return true
+            } catch where Self.isConflict(error) && attempt < maxCommitAttempts {
+                continue
+            } catch {
+                finish(call, commitFailure(error, identity, attempts: attempt), started: started)
+                return true
             }
         }
-        return .okay(result)
+        preconditionFailure("the attempts loop returns")
     }
 
-    /// The call as a task: it may await the method and the store.
-    private func runSuspending(_ call: PendingCall) async -> Oprc_InvocationResponse {
-        let object = call.service.makeObject()
-        var loaded: StoredObject?
-        var baseline: ObjectEntries = [:]
-        if let identity = call.identity {
+    /// The call as a task: it may await the method and the store. Returns the answer, or `nil`
+    /// when a write-behind store answers it later (once its state is durable); either way
+    /// the object is free for its next call when this returns.
+    private func runSuspending(_ call: PendingCall, started: ContinuousClock.Instant) async -> Oprc_InvocationResponse? {
+        guard let identity = call.identity else {
+            let object = call.service.makeObject()
+            return await performAwaiting(call, object)
+        }
+        for attempt in 1...maxCommitAttempts {
+            if attempt > 2 {
+                // Several lost races in a row: another process is busy with this object. A
+                // short random pause spreads the contenders out.
+                try? await loop.sleep(for: .microseconds(Int64.random(in: 50...(200 * Int64(attempt)))))
+            }
+            let object = call.service.makeObject()
             object.identity = identity
+            let loaded: StoredObject?
+            let baseline: ObjectEntries
             do {
-                loaded = try await store.load(identity)
+                loaded = try await load(identity)
                 if let loaded { try call.service.loadState(object, loaded.entries) }
                 baseline = try self.baseline(call, object, loaded)
             } catch {
                 return loadFailure(error, identity)
             }
-        }
-        let result: Data
-        do {
-            switch call.method.body {
-            case .sync(let body): result = try body(object, call.invocation.payload)
-            case .async(let body): result = try await body(object, call.invocation.payload)
+            let result: Data
+            switch await performAwaitingResult(call, object) {
+            case .success(let value): result = value
+            case .failure(let failure): return failure.response
             }
+            do {
+                let entries = try changedEntries(call, object, baseline: baseline)
+                if writeBehind != nil {
+                    try answerWhenDurable(call, identity, entries: entries, expectedVersion: loaded?.version ?? 0,
+                                      result: result, started: started)
+                    return nil
+                }
+                if let entries {
+                    _ = try await store.commit(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
+                }
+                return .okay(result)
+            } catch where Self.isConflict(error) && attempt < maxCommitAttempts {
+                continue
+            } catch {
+                return commitFailure(error, identity, attempts: attempt)
+            }
+        }
+        preconditionFailure("the attempts loop returns")
+    }
+
+    /// Loads through the write-behind session when there is one (its memory, else its loop's
+    /// thread pool), else through the store.
+    private func load(_ identity: ObjectIdentity) async throws -> StoredObject? {
+        guard let writeBehind else { return try await store.load(identity) }
+        if let cached = writeBehind.cached(identity) { return cached }
+        return try await withCheckedThrowingContinuation { continuation in
+            writeBehind.load(identity) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Stages the call's change in the write-behind store (or, if it changed nothing, waits
+    /// for the state it read) and answers the call once that is on disk.
+    /// - Throws: ``ObjectStoreError`` `.conflict` with nothing staged, for the caller to retry.
+    private func answerWhenDurable(_ call: PendingCall, _ identity: ObjectIdentity, entries: ObjectEntries?,
+                                   expectedVersion: UInt64, result: Data, started: ContinuousClock.Instant) throws(ObjectStoreError) {
+        let answer: (Result<Void, ObjectStoreError>) -> Void = { [self] fate in
+            switch fate {
+            case .success: finish(call, .okay(result), started: started)
+            case .failure(let error): finish(call, commitFailure(error, identity), started: started)
+            }
+        }
+        if let entries {
+            _ = try writeBehind!.stage(identity, entries: entries, expectedVersion: expectedVersion, durable: answer)
+        } else {
+            writeBehind!.afterDurable(identity, completion: answer)
+        }
+    }
+
+    private static func isConflict(_ error: any Error) -> Bool {
+        guard let error = error as? ObjectStoreError, case .conflict = error.reason else { return false }
+        return true
+    }
+
+    /// Runs a synchronous body, turning its error into the APP_ERROR answer.
+    private func perform(_ call: PendingCall, _ body: () throws -> Data) -> Oprc_InvocationResponse {
+        do {
+            return .okay(try body())
         } catch {
             return .failure(.appError, ErrorReport.payload(for: error, parameterType: call.method.parameterType))
         }
-        if let identity = call.identity {
-            do {
-                if let entries = try changedEntries(call, object, baseline: baseline) {
-                    _ = try await store.commit(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
-                }
-            } catch {
-                return commitFailure(error, identity)
-            }
+    }
+
+    private func performAwaiting(_ call: PendingCall, _ object: OaasObject) async -> Oprc_InvocationResponse {
+        switch await performAwaitingResult(call, object) {
+        case .success(let result): .okay(result)
+        case .failure(let failure): failure.response
         }
-        return .okay(result)
+    }
+
+    private func performAwaitingResult(_ call: PendingCall, _ object: OaasObject) async -> Result<Data, AppFailure> {
+        do {
+            switch call.method.body {
+            case .sync(let body): return .success(try body(object, call.invocation.payload))
+            case .async(let body): return .success(try await body(object, call.invocation.payload))
+            }
+        } catch {
+            return .failure(AppFailure(response: .failure(.appError, ErrorReport.payload(for: error, parameterType: call.method.parameterType))))
+        }
     }
 
     /// The entries to commit, or `nil` when the method changed nothing (then nothing is
@@ -284,10 +392,15 @@ final class InvocationEngine {
         return .failure(.systemError, text)
     }
 
-    private func commitFailure(_ error: any Error, _ identity: ObjectIdentity) -> Oprc_InvocationResponse {
+    private func commitFailure(_ error: any Error, _ identity: ObjectIdentity, attempts: Int = 1) -> Oprc_InvocationResponse {
         if let failure = error as? StateSaveFailure {
             // The method's own values could not be encoded: the application's fault.
             return .failure(.appError, "the state of \(identity) cannot be saved: \(failure.error.message)")
+        }
+        if Self.isConflict(error) {
+            let text = "object \(identity) was changed by another process or loop each time this call ran (\(attempts) attempts); its changes were not committed"
+            logger.warning("\(text)")
+            return .failure(.systemError, text)
         }
         let text = "committing \(identity) failed: \(ErrorReport.text(of: error))"
         logger.warning("\(text)")
@@ -376,6 +489,11 @@ private final class SuspendingCall: @unchecked Sendable {
 struct UncheckedTransfer<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// A method that threw, as the answer it gets.
+private struct AppFailure: Error {
+    let response: Oprc_InvocationResponse
 }
 
 /// Saving state failed because a field would not encode.

@@ -52,8 +52,9 @@ public final class Oaas: @unchecked Sendable {
             problem = error
             config = try! OaasConfig(environment: [:])
         }
-        state = LockedValue(State(config: config, configurationProblem: problem,
-                                  store: config.store ?? InMemoryObjectStore(), logger: Self.makeLogger(config)))
+        let (store, storeProblem) = Self.openStore(config)
+        state = LockedValue(State(config: config, configurationProblem: problem ?? storeProblem,
+                                  store: store, logger: Self.makeLogger(config)))
     }
 
     private static func makeLogger(_ config: OaasConfig) -> Logger {
@@ -65,14 +66,32 @@ public final class Oaas: @unchecked Sendable {
 
     // MARK: Configuration
 
+    /// The store `config` asks for: its own ``OaasConfig/store``, else the one its
+    /// ``OaasConfig/storeURL`` names, opened now (a file, a connection). A store that cannot
+    /// be opened leaves an empty in-memory store in its place and the reason, which
+    /// `startServer` and `startAgent` then report instead of serving without it.
+    private static func openStore(_ config: OaasConfig) -> (any ObjectStore, ConfigurationError?) {
+        if let store = config.store { return (store, nil) }
+        do {
+            return (try ObjectStores.open(config.storeURL, config: config), nil)
+        } catch {
+            return (InMemoryObjectStore(), ConfigurationError(setting: "storeURL", value: BusURLRedaction.redacted(config.storeURL),
+                                                             expected: "a store that opens (\(error.message))"))
+        }
+    }
+
     /// Replaces the configuration (the design's `oaas.configure`). The object store is
-    /// replaced too: `config.store`, or a new empty in-memory store. A running server keeps
-    /// the settings and store it started with until it is restarted.
+    /// replaced too: `config.store`, or the store `config.storeURL` names (a new empty
+    /// in-memory store for `memory`; a durable one is opened now, blocking while it opens,
+    /// and a second configure naming the same file shares it). A running server keeps the
+    /// settings and store it started with until it is restarted.
+    /// Any thread but a loop thread (opening a store may wait for it).
     public func configure(_ config: OaasConfig) {
+        let (store, storeProblem) = Self.openStore(config)
         state.withLock { state in
             state.config = config
-            state.configurationProblem = nil
-            state.store = config.store ?? InMemoryObjectStore()
+            state.configurationProblem = storeProblem
+            state.store = store
             state.logger = Self.makeLogger(config)
         }
         // A bus with no agents on it is dropped, so the next agent or bus call uses the new
@@ -190,6 +209,7 @@ public final class Oaas: @unchecked Sendable {
                 complete(Result {
                     let engine = InvocationEngine(loop: serverLoop, strategy: isAsync ? .tasks : .inline, registry: registry,
                                                   store: store, maxPendingPerObject: config.maxPendingCallsPerObject,
+                                                  maxCommitAttempts: config.maxCommitAttempts,
                                                   logger: logger)
                     if ownsLoop { self.ownLoop.register(engine, on: serverLoop) }
                     let handler: any InvocationHandler = isAsync

@@ -46,6 +46,10 @@ public final class InMemoryObjectStore: ObjectStore, ImmediateObjectStore {
         }
     }
 
+    public func identities(classID: String?) async throws -> [ObjectIdentity] {
+        identities.filter { classID == nil || $0.classID == classID }.sorted { $0.description < $1.description }
+    }
+
     /// How many objects are stored (with entries). Any thread.
     public var count: Int { objects.withLock { $0.values.filter { !$0.entries.isEmpty }.count } }
 

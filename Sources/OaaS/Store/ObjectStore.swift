@@ -2,7 +2,9 @@
 public struct StoredObject: Sendable, Equatable {
     /// Field entries (see ``ObjectEntries``).
     public var entries: ObjectEntries
-    /// Increases by one with every commit; the first commit makes version 1.
+    /// The object's revision: it grows with every commit and is never 0 for an object that
+    /// was committed. The in-memory and SQLite stores count 1, 2, 3…; a NATS key-value store
+    /// uses the stream sequence of the object's last write, which grows in larger steps.
     public var version: UInt64
 
     /// Makes a stored object.
@@ -32,6 +34,15 @@ public protocol ObjectStore: AnyObject, Sendable {
     /// Removes the object. - Returns: whether it existed. Any thread or task.
     func delete(_ object: ObjectIdentity) async throws -> Bool
 
+    /// The objects stored (with entries), of the class `classID` or of every class, in a
+    /// stable order. For tools (`demo objects`); it may read the whole store. Any thread or
+    /// task.
+    func identities(classID: String?) async throws -> [ObjectIdentity]
+
+    /// Writes what is pending and releases the store's files or connections; the store takes
+    /// no calls afterwards. Any thread or task.
+    func close() async
+
     /// The same store without suspension, when its operations complete at once (in memory).
     /// The synchronous invocation handler uses it to run a call inline on the loop thread;
     /// stores that do I/O return `nil` and are always awaited.
@@ -41,6 +52,9 @@ public protocol ObjectStore: AnyObject, Sendable {
 extension ObjectStore {
     /// Stores that do I/O have no immediate form.
     public var immediate: (any ImmediateObjectStore)? { nil }
+
+    /// Stores with nothing to release.
+    public func close() async {}
 }
 
 /// A store whose loads and commits finish without waiting. Any thread.

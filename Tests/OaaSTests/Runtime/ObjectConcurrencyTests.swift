@@ -1,5 +1,6 @@
 import Foundation
 @testable import OaaS
+import OaasLoop
 import OaasProto
 import Testing
 
@@ -120,17 +121,34 @@ struct ObjectConcurrencyTests {
         #expect(deletedAgain && !deletedTwice)
     }
 
-    @Test("a commit that loses the race answers SYSTEM_ERROR and leaves the winner's state")
+    @Test("a call that loses the race on every run answers SYSTEM_ERROR naming the conflict, and leaves the winner's state")
     func conflictingActivation() async throws {
         let store = RacingStore()
         let runtime = try makeRuntime(store: store)
         try await withServer(runtime, asyncMode: false) { (client: OaasClient, _: Int) async throws in
             let response = try await client.counter("race", "add", "1")
             #expect(response.status == .systemError)
-            #expect(response.payload.text.contains("changed while the call ran"))
+            #expect(response.payload.text.contains("was changed by another process or loop each time this call ran (10 attempts)"))
         }
         let stored = try await store.load(ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "race"))
         #expect(stored?.entries["0"]?.text == "100")
+    }
+}
+
+extension ObjectConcurrencyTests {
+    @Test("a call that loses one race runs again on the winner's state, and both updates count", arguments: [false, true])
+    func conflictThenRetry(asyncMode: Bool) async throws {
+        let store = RacingOnceStore()
+        let runtime = try makeRuntime(store: store)
+        try await withServer(runtime, asyncMode: asyncMode) { (client: OaasClient, _: Int) async throws in
+            let response = try await client.counter("retry", "add", "1")
+            #expect(response.status == .okay)
+            // The winner wrote 100; the retried add(1) ran on it.
+            #expect(response.payload.text == "101")
+        }
+        let stored = try await store.load(ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "retry"))
+        #expect(stored?.entries["0"]?.text == "101")
+        #expect(store.loads.withLock { $0 } == 3)  // two runs, and the check above
     }
 }
 
@@ -149,6 +167,34 @@ final class RacingStore: ObjectStore, @unchecked Sendable {
     }
 
     func delete(_ object: ObjectIdentity) async throws -> Bool { try await inner.delete(object) }
+
+    func identities(classID: String?) async throws -> [ObjectIdentity] { try await inner.identities(classID: classID) }
+}
+
+/// A store where another process commits between the first load and commit of each object,
+/// once: the call's first run loses the race, its second wins.
+final class RacingOnceStore: ObjectStore, @unchecked Sendable {
+    let inner = InMemoryObjectStore()
+    private let raced = LockedValue<Set<ObjectIdentity>>([])
+    /// Loads seen, so a test can count the runs.
+    let loads = LockedValue(0)
+
+    func load(_ object: ObjectIdentity) async throws -> StoredObject? {
+        loads.withLock { $0 += 1 }
+        let loaded = inner.loadNow(object)
+        if raced.withLock({ $0.insert(object).inserted }) {
+            _ = try inner.commitNow(object, entries: ["0": Data("100".utf8)], expectedVersion: loaded?.version ?? 0)
+        }
+        return loaded
+    }
+
+    func commit(_ object: ObjectIdentity, entries: ObjectEntries, expectedVersion: UInt64) async throws -> UInt64 {
+        try inner.commitNow(object, entries: entries, expectedVersion: expectedVersion)
+    }
+
+    func delete(_ object: ObjectIdentity) async throws -> Bool { try await inner.delete(object) }
+
+    func identities(classID: String?) async throws -> [ObjectIdentity] { try await inner.identities(classID: classID) }
 }
 
 @Suite("Object identity")

@@ -1,0 +1,38 @@
+/// Opens the store a store URL names (see ``StoreURL``).
+public enum ObjectStores {
+    /// The store `url` names, opened: for `memory` a new empty store; for `sqlite:` the file
+    /// (created with its directories), shared with any store of this process already open on
+    /// it; for `nats-kv://` a connection to the servers, with the bucket created if missing.
+    /// - Throws: ``ObjectStoreOpenError`` naming the store and the cause.
+    /// Blocks while it opens: any thread but a loop thread.
+    public static func open(_ url: String, config: OaasConfig) throws(ObjectStoreOpenError) -> any ObjectStore {
+        let parsed: StoreURL
+        do {
+            parsed = try StoreURL.parse(url)
+        } catch {
+            throw ObjectStoreOpenError(store: BusURLRedaction.redacted(url), cause: error.reason)
+        }
+        switch parsed {
+        case .memory:
+            return InMemoryObjectStore()
+        case .sqlite, .natsKV:
+            throw ObjectStoreOpenError(store: parsed.redacted, cause: "not available in this build")
+        }
+    }
+}
+
+/// A store could not be opened. Any thread.
+public struct ObjectStoreOpenError: OaasError, Equatable {
+    /// The store's URL, secrets masked.
+    public let store: String
+    /// Why, phrased for a person.
+    public let cause: String
+
+    public init(store: String, cause: String) {
+        self.store = store
+        self.cause = cause
+    }
+
+    public var code: String { "STORE_OPEN_FAILED" }
+    public var message: String { "cannot open the object store \(store): \(cause)" }
+}
