@@ -59,7 +59,7 @@ bench-micro: deps-bench
 # over 64 objects) on the demo's services; each beside nghttpd in the same run.
 bench-grpc: deps-bench
 	$(SWIFT) build -c release --product demo
-	SWIFT="$(SWIFT)" RESULTS="$${RESULTS:-benchmarks/RESULTS-grpc.md}" SERVER_CMD="$$($(SWIFT) build -c release --show-bin-path)/demo serve --port 0" scripts/bench-grpc.sh
+	SWIFT="$(SWIFT)" RESULTS="$${RESULTS:-benchmarks/RESULTS-grpc.md}" SERVER_CMD="$$($(SWIFT) build -c release --show-bin-path)/demo serve --port 0 --store memory" scripts/bench-grpc.sh
 
 # math.Calculator/add through a local nats-server, 1 and 64 callers, our agent (the demo) beside
 # a plain libnats echo responder; then oaas.invokeViaBus beside oaas.invoke in one process.

@@ -7,7 +7,9 @@ import Glibc
 
 /// `demo serve`: hosts the demo services until SIGINT or SIGTERM, then drains.
 ///
-/// Options: `--port N` (default 8080; 0 picks a free port), `--bus URL` (`embedded` or
+/// Options: `--port N` (default 8080; 0 picks a free port), `--store URL` (where objects live:
+/// `memory`, `sqlite:PATH`, `nats-kv://host:port/BUCKET`; default `OPRC_STORE_URL`, else
+/// `sqlite:./oaas-data/objects.db`), `--bus URL` (`embedded` or
 /// `nats://...`; default `OPRC_BUS_URL`, else embedded), `--agent CLASS[:OBJECT]` (repeatable;
 /// without an object, the agent serves every object of the class), `--no-server` (agents
 /// only). With a NATS bus and no `--agent`, it starts the demo's agents:
@@ -20,9 +22,15 @@ enum ServeCommand {
     struct Options {
         var port = 8080
         var busURL: String?
+        /// `--store URL`; else `OPRC_STORE_URL`; else the durable default.
+        var storeURL: String?
         var agents: [String] = []
         var server = true
     }
+
+    /// Where `demo serve` keeps objects unless told otherwise: a SQLite file under the
+    /// working directory, so objects outlive the process.
+    static let defaultStoreURL = "sqlite:./oaas-data/objects.db"
 
     static let defaultNATSAgents = ["worker.BackgroundProcessor:123", "hybrid.HybridService:456", "math.Calculator:7"]
 
@@ -30,9 +38,19 @@ enum ServeCommand {
     ///   ``StopSignal``): a supervisor may send SIGTERM as soon as it reads READY, and that
     ///   must already mean a graceful stop.
     static func run(_ options: Options, stopSignal: StopSignal) async throws {
-        if let busURL = options.busURL {
-            oaas.configure(try OaasConfig(busURL: busURL))
+        let base = try OaasConfig(busURL: options.busURL)
+        let storeURL = options.storeURL ?? ProcessInfo.processInfo.environment["OPRC_STORE_URL"] ?? defaultStoreURL
+        let store: any ObjectStore
+        do {
+            store = try ObjectStores.open(storeURL, config: base)
+        } catch {
+            complain("demo serve: \(error.message)")
+            exit(1)
         }
+        var config = base
+        config.store = store
+        oaas.configure(config)
+        say("objects in \((try? StoreURL.parse(storeURL))?.redacted ?? storeURL)")
         try registerDemoServices()
         if options.server, oaas.config.mockMode {
             complain("demo serve hosts a gRPC server, and in mock mode (MOCK_MODE) nothing listens; unset MOCK_MODE or pass --no-server")
@@ -67,6 +85,7 @@ enum ServeCommand {
         // Agents first: they drain their calls while the bus is still up.
         await oaas.closeBus()
         if options.server { try await oaas.stopServer() }
+        await store.close()
         say("stopped")
     }
 }

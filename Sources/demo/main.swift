@@ -7,6 +7,11 @@
 //   swift run demo serve [--port N] [--bus URL] [--agent CLASS[:OBJECT]]... [--no-server]
 //                            hosts the demo services and agents until SIGINT or SIGTERM, then
 //                            drains; prints `AGENT <id>`, `LISTENING <port>` and `READY`.
+//                            `--store URL` says where objects live (default: a SQLite file
+//                            under ./oaas-data/).
+//   swift run demo objects [--store URL] [CLASS [OBJECT]]
+//                            lists the stored classes and objects, or prints one object's
+//                            fields as JSON.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +19,8 @@ import Glibc
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func usage() -> Never {
-    complain("usage: demo [serve [--port N] [--bus embedded|nats://host:port[,...]] [--agent CLASS[:OBJECT]]... [--no-server]]")
+    complain("usage: demo [serve [--port N] [--store URL] [--bus embedded|nats://host:port[,...]] [--agent CLASS[:OBJECT]]... [--no-server]]")
+    complain("       demo objects [--store URL] [CLASS [[PARTITION/]OBJECT]]")
     exit(2)
 }
 
@@ -40,6 +46,9 @@ case "serve":
         case "--bus":
             guard let value = rest.popFirst() else { usage() }
             options.busURL = value
+        case "--store":
+            guard let value = rest.popFirst() else { usage() }
+            options.storeURL = value
         case "--agent":
             guard let value = rest.popFirst(), !value.isEmpty else { usage() }
             options.agents.append(value)
@@ -55,6 +64,22 @@ case "serve":
         complain("demo serve failed: \(error)")
         exit(1)
     }
+case "objects":
+    var storeURL: String?
+    var positional: [String] = []
+    var rest = arguments.dropFirst()
+    while let argument = rest.popFirst() {
+        if argument == "--store" {
+            guard let value = rest.popFirst() else { usage() }
+            storeURL = value
+        } else if argument.hasPrefix("-") {
+            usage()
+        } else {
+            positional.append(argument)
+        }
+    }
+    guard positional.count <= 2 else { usage() }
+    exit(await ObjectsCommand.run(storeURL: storeURL, classID: positional.first, object: positional.count > 1 ? positional[1] : nil))
 default:
     usage()
 }

@@ -67,6 +67,9 @@ class DemoServer(sup.ListeningProcess):
         env["OAAS_SERVER_HOST"] = "127.0.0.1"
         # The bus is the test's choice (an argument or extra_env), never the caller's shell's.
         env.pop("OPRC_BUS_URL", None)
+        # Objects in memory unless the test names a store (`--store` or extra_env): the
+        # durable default would share ./oaas-data between runs and processes.
+        env["OPRC_STORE_URL"] = "memory"
         env.update(extra_env or {})
         # `demo serve` takes SIGINT/SIGTERM from before it announces its port, so the
         # LISTENING line alone means a signal now starts a graceful stop.

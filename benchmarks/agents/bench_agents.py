@@ -114,7 +114,7 @@ def start_responder(args, target, url, subject, workdir, label):
     if target == "floor":
         cmd = [args.echo_bin, url, subject]
     else:
-        cmd = [args.demo_bin, "serve", "--no-server", "--bus", url, "--agent", "math.Calculator"]
+        cmd = [args.demo_bin, "serve", "--no-server", "--store", "memory", "--bus", url, "--agent", "math.Calculator"]
     responder = Responder(target, cmd, args.responder_cpu, os.path.join(workdir, f"{target}-{label}.stderr"))
     if not responder.wait_announced(args.start_timeout):
         code, _ = responder.stop(timeout=5)

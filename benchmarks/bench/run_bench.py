@@ -97,7 +97,7 @@ def server_cmd(args, scenario, target):
     if target == "ours":
         if SCENARIOS[scenario]["ours"] == "oaas-grpc-echo":
             return [args.echo_bin, "--port", "0", "--max-concurrent-streams", "100", "--max-connections", "256"]
-        return [args.demo_bin, "serve", "--port", "0"]
+        return [args.demo_bin, "serve", "--port", "0", "--store", "memory"]
     if target == "grpc-swift":
         return [args.ref_bin, "--port", "0", "--max-concurrent-streams", "100"]
     raise ValueError(target)

@@ -130,6 +130,12 @@ public final class Oaas: @unchecked Sendable {
         registry.isRegistered(type)
     }
 
+    /// The persisted field names of the service `classID`, in declaration order (field `i`
+    /// is stored as entry `"i"`), or `nil` if no such service is registered.
+    public func persistedFields(of classID: String) -> [String]? {
+        registry.lookup(classID)?.persistedFields
+    }
+
     /// Calls, errors and latency per method of the service `classID`, or `nil` if unknown.
     public func metrics(for classID: String) -> ServiceMetrics? {
         registry.lookup(classID)?.metrics

@@ -3,9 +3,11 @@ public enum ObjectStores {
     /// The store `url` names, opened: for `memory` a new empty store; for `sqlite:` the file
     /// (created with its directories), shared with any store of this process already open on
     /// it; for `nats-kv://` a connection to the servers, with the bucket created if missing.
+    /// - Parameter readOnly: for tools that only look: a SQLite file is opened without
+    ///   taking its serving lock, so it can be read while a server runs on it.
     /// - Throws: ``ObjectStoreOpenError`` naming the store and the cause.
     /// Blocks while it opens: any thread but a loop thread.
-    public static func open(_ url: String, config: OaasConfig) throws(ObjectStoreOpenError) -> any ObjectStore {
+    public static func open(_ url: String, config: OaasConfig, readOnly: Bool = false) throws(ObjectStoreOpenError) -> any ObjectStore {
         let parsed: StoreURL
         do {
             parsed = try StoreURL.parse(url)
