@@ -86,6 +86,11 @@ enum ServeCommand {
         await oaas.closeBus()
         if options.server { try await oaas.stopServer() }
         await store.close()
+        if let writeBehind = store as? WriteBehindStore {
+            // For the benchmarks: how the group commit grouped.
+            let statistics = writeBehind.statistics
+            say("STORE transactions=\(statistics.transactions) writes=\(statistics.writes) failed_transactions=\(statistics.failedTransactions) reads=\(statistics.reads)")
+        }
         say("stopped")
     }
 }
