@@ -94,7 +94,7 @@ struct NATSCommandTests {
     @Test("HPUB counts the whole header block as header bytes, block plus payload as total")
     func publishWithHeaders() throws {
         var buffer: [UInt8] = []
-        bytes("body").withUnsafeBytes {
+        _ = bytes("body").withUnsafeBytes {
             NATSCommand.publish(subject: "s", replyTo: "r", headers: fields(["A": "1", "Long-Name": "x y: z", "ü": "😀"]),
                                 payload: $0, into: &buffer)
         }
@@ -103,7 +103,7 @@ struct NATSCommandTests {
         #expect(text(buffer) == "HPUB s r \(headerBytes) \(headerBytes + 4)\r\n\(block)body\r\n")
 
         var bare: [UInt8] = []
-        [UInt8]().withUnsafeBytes { NATSCommand.publish(subject: "s", replyTo: nil, headers: [], payload: $0, into: &bare) }
+        _ = [UInt8]().withUnsafeBytes { NATSCommand.publish(subject: "s", replyTo: nil, headers: [], payload: $0, into: &bare) }
         #expect(text(bare) == "HPUB s 12 12\r\nNATS/1.0\r\n\r\n\r\n")
     }
 
@@ -111,7 +111,7 @@ struct NATSCommandTests {
     func headersRoundTrip() throws {
         var buffer: [UInt8] = []
         let headerFields = fields(["Nats-Msg-Id": "42", "k": ""])
-        bytes("payload").withUnsafeBytes {
+        _ = bytes("payload").withUnsafeBytes {
             NATSCommand.publish(subject: "s", replyTo: nil, headers: headerFields, payload: $0, into: &buffer)
         }
         // The server relays HPUB as HMSG with the subscriber's sid inserted after the subject.
