@@ -35,6 +35,7 @@ public struct KVError: Error, Equatable, Sendable, CustomStringConvertible {
         case malformedReply(String)
     }
 
+    /// What went wrong. Any thread.
     public let kind: Kind
 
     /// An error of `kind`. Any thread.
@@ -42,6 +43,7 @@ public struct KVError: Error, Equatable, Sendable, CustomStringConvertible {
         self.kind = kind
     }
 
+    /// The error in words a person can act on. Any thread.
     public var description: String {
         switch kind {
         case .wrongLastSequence(let actual):
