@@ -1,8 +1,9 @@
 """A real NATS server for the agents' interop tests, and the client side of an agent call.
 
 - `NATSServer`: `nats-server` bound to 127.0.0.1 on a port of its own, optionally with a token,
-  a user and password, or a smaller `max_payload`; it can be SIGKILLed and restarted on the
-  same port, which is how the tests take the bus away under a running agent.
+  a user and password, a smaller `max_payload`, or JetStream (its file store kept across
+  restarts); it can be SIGKILLed and restarted on the same port, which is how the tests take
+  the bus away under a running agent.
 - `nats_servers` / `nats_server` fixtures: every server a test started is killed at teardown,
   and an atexit hook kills what a crash left behind, so none outlives the session.
 - `subject_for_key`: the bus's key-to-subject rule, written here from the rule itself (not
@@ -137,12 +138,14 @@ class NATSServer:
     for that same port again, as a real server coming back would."""
 
     def __init__(self, token: str | None = None, user: str | None = None, password: str | None = None,
-                 max_payload: int | None = None, start_timeout: float = 10.0):
+                 max_payload: int | None = None, start_timeout: float = 10.0, jetstream: bool = False):
         if (user is None) != (password is None):
             raise ValueError("user and password go together")
         if token is not None and user is not None:
             raise ValueError("nats-server takes a token or a user, not both")
         self.token, self.user, self.password = token, user, password
+        # JetStream's file store stays in `dir` across kill and restart, as a real server's disk.
+        self.jetstream = jetstream
         self.dir = Path(tempfile.mkdtemp(prefix="oaas-nats-"))
         self.config = self._write_config(max_payload)
         self.port: int | None = None
@@ -173,6 +176,8 @@ class NATSServer:
     def _start(self, port: int, timeout: float) -> int:
         """Starts one process and waits for "Server is ready"; the port from its log line."""
         argv = [str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(port)]
+        if self.jetstream:
+            argv += ["-js", "-sd", str(self.dir / "jetstream")]
         if self.config is not None:
             argv += ["-c", str(self.config)]
         with self._cond:
