@@ -6,6 +6,7 @@ import Testing
 struct DescriptorTests {
     static let expectedFiles = [
         "oprc/oprc-invoke.proto",
+        "oprc/oprc-data.proto",
         "grpc/health/v1/health.proto",
         "grpc/reflection/v1/reflection.proto",
         "grpc/reflection/v1alpha/reflection.proto",
