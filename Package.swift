@@ -40,9 +40,18 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
 
         .target(name: "OaasLoop", dependencies: ["CLibUV"]),
         .target(name: "OaasHTTP2", dependencies: ["CNGHTTP2"]),
+        // The durable object file: SQLite's C API behind blocking, thread-safe calls that the
+        // object store runs on libuv's thread pool. The only module that imports CSQLite.
+        .target(name: "OaasSQLite", dependencies: ["CSQLite", "OaasLoop"]),
+        .testTarget(name: "OaasSQLiteTests", dependencies: ["OaasSQLite", "OaasLoop", "OaasTesting"]),
         .target(name: "OaasGRPC", dependencies: ["OaasHTTP2", "OaasLoop", "OaasProto", "CZlib"]),
         // The gRPC echo server the interop tests and the load benchmark run against.
         .executableTarget(name: "oaas-grpc-echo", dependencies: ["OaasGRPC", "OaasLoop", "OaasProto"]),
@@ -52,7 +61,7 @@ let package = Package(
         .target(
             name: "OaaS",
             dependencies: [
-                "OaasLoop", "OaasGRPC", "OaasProto", "OaasBus", "OaasMacros",
+                "OaasLoop", "OaasGRPC", "OaasProto", "OaasBus", "OaasMacros", "OaasSQLite",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 target="${1:-build}"
-need=(libuv1-dev libnghttp2-dev zlib1g-dev pkg-config)
+need=(libuv1-dev libnghttp2-dev zlib1g-dev libsqlite3-dev pkg-config)
 case "$target" in
   build) ;;
   test) need+=(nghttp2-client python3-venv nats-server) ;;

@@ -17,7 +17,10 @@ public enum ObjectStores {
         switch parsed {
         case .memory:
             return InMemoryObjectStore()
-        case .sqlite, .natsKV:
+        case .sqlite(let path, let synchronous):
+            return try SQLiteObjectStore.open(path: path, synchronous: synchronous, cacheCapacity: config.storeCacheObjects,
+                                              exclusive: !readOnly)
+        case .natsKV:
             throw ObjectStoreOpenError(store: parsed.redacted, cause: "not available in this build")
         }
     }

@@ -1,0 +1,77 @@
+internal import CSQLite
+
+// The object operations, on whichever connection the file hands out. Every statement is
+// reset on the way out, so it holds no read snapshot open between calls.
+
+extension SQLiteConnection {
+    /// The row for `key`, tombstones included.
+    func readRow(_ key: SQLiteObjectKey) throws(SQLiteStoreError) -> SQLiteObjectRow? {
+        let select = statement(.selectRow)
+        defer { sqlite3_reset(select) }
+        try bind(key, to: select, "read")
+        guard try step(select, "read") else { return nil }
+        return SQLiteObjectRow(version: version(select, column: 0), record: try record(select, column: 1, "read"))
+    }
+
+    /// Applies one write of a batch inside the caller's transaction.
+    func apply(_ write: SQLiteObjectWrite) throws(SQLiteStoreError) -> SQLiteWriteOutcome {
+        let actual = try currentVersion(write.key)
+        guard actual == write.expectedVersion else { return .conflict(actual: actual) }
+
+        let upsert = statement(.upsert)
+        try bind(write.key, to: upsert, "write")
+        try check(bindVersion(write.newVersion, to: upsert, at: 4), "write")
+        let failure: SQLiteStoreError?
+        if let record = write.record {
+            failure = record.withUnsafeBytes { bytes in
+                defer {
+                    sqlite3_reset(upsert)
+                    // SQLite keeps a borrowed pointer until the parameter is rebound.
+                    sqlite3_bind_null(upsert, 5)
+                }
+                var code = bindBorrowedBlob(bytes, to: upsert, at: 5)
+                if code == SQLITE_OK { code = sqlite3_step(upsert) }
+                return code == SQLITE_DONE ? nil : error(code, "write")
+            }
+        } else {
+            defer { sqlite3_reset(upsert) }
+            var code = sqlite3_bind_null(upsert, 5)
+            if code == SQLITE_OK { code = sqlite3_step(upsert) }
+            failure = code == SQLITE_DONE ? nil : error(code, "write")
+        }
+        if let failure { throw failure }
+        return .written
+    }
+
+    /// The row's version, 0 when there is none.
+    private func currentVersion(_ key: SQLiteObjectKey) throws(SQLiteStoreError) -> UInt64 {
+        let select = statement(.selectVersion)
+        defer { sqlite3_reset(select) }
+        try bind(key, to: select, "write")
+        return try step(select, "write") ? version(select, column: 0) : 0
+    }
+
+    /// Keys of live objects, of one class or all, in key order.
+    func liveKeys(classID: String?) throws(SQLiteStoreError) -> [SQLiteObjectKey] {
+        let select = statement(classID == nil ? .keysAll : .keysOfClass)
+        defer { sqlite3_reset(select) }
+        if let classID { try check(bindText(classID, to: select, at: 1), "keys") }
+        var keys: [SQLiteObjectKey] = []
+        while try step(select, "keys") {
+            keys.append(SQLiteObjectKey(
+                classID: text(select, column: 0),
+                partitionID: UInt32(truncatingIfNeeded: sqlite3_column_int64(select, 1)),
+                objectID: text(select, column: 2)))
+        }
+        return keys
+    }
+
+    /// Classes with at least one live object, sorted.
+    func liveClassIDs() throws(SQLiteStoreError) -> [String] {
+        let select = statement(.classIDs)
+        defer { sqlite3_reset(select) }
+        var classIDs: [String] = []
+        while try step(select, "classIDs") { classIDs.append(text(select, column: 0)) }
+        return classIDs
+    }
+}

@@ -1,0 +1,52 @@
+/// The SQL the object file runs, each statement prepared once per connection at open and
+/// reused: a write batch of ~64 upserts must not pay SQLite's parser 128 times.
+enum SQLiteStatement: Int, CaseIterable {
+    case begin
+    case commit
+    case rollback
+    case selectVersion
+    case upsert
+    case selectRow
+    case keysAll
+    case keysOfClass
+    case classIDs
+
+    /// The statements a connection prepares: readers never write, so they skip the rest.
+    static func prepared(readOnly: Bool) -> [SQLiteStatement] {
+        readOnly ? [.selectRow, .keysAll, .keysOfClass, .classIDs] : allCases
+    }
+
+    var sql: String {
+        switch self {
+        // IMMEDIATE takes the write lock at once, so a batch never fails halfway on a lock
+        // upgrade; within this process the writer lock already serializes batches.
+        case .begin: "BEGIN IMMEDIATE"
+        case .commit: "COMMIT"
+        case .rollback: "ROLLBACK"
+        case .selectVersion:
+            "SELECT version FROM objects WHERE class_id = ?1 AND partition_id = ?2 AND object_id = ?3"
+        case .upsert:
+            """
+            INSERT INTO objects (class_id, partition_id, object_id, version, record)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (class_id, partition_id, object_id)
+            DO UPDATE SET version = excluded.version, record = excluded.record
+            """
+        case .selectRow:
+            "SELECT version, record FROM objects WHERE class_id = ?1 AND partition_id = ?2 AND object_id = ?3"
+        // Both listings walk the primary key, so ORDER BY costs no sort.
+        case .keysAll:
+            """
+            SELECT class_id, partition_id, object_id FROM objects WHERE record IS NOT NULL
+            ORDER BY class_id, partition_id, object_id
+            """
+        case .keysOfClass:
+            """
+            SELECT class_id, partition_id, object_id FROM objects
+            WHERE class_id = ?1 AND record IS NOT NULL ORDER BY class_id, partition_id, object_id
+            """
+        case .classIDs:
+            "SELECT DISTINCT class_id FROM objects WHERE record IS NOT NULL ORDER BY class_id"
+        }
+    }
+}
