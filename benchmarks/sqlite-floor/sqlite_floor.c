@@ -1,7 +1,8 @@
 /* The SQLite floor of the `stores` scenario (make bench / make bench-stores): how many
  * transactions of K upserts SQLite itself commits per second on this machine, with no runtime,
  * no gRPC and no thread hops around it. Same schema as the runtime's SQLite store, WAL journal,
- * synchronous NORMAL or FULL, a fresh file per run, records of about 60 bytes over 64 keys
+ * synchronous NORMAL or FULL, each row's version read before its upsert (the store's
+ * compare-and-set, Sources/OaasSQLite/SQLiteStatement.swift), a fresh file per run, records of about 60 bytes over 64 keys
  * (rotated like oaas-load's --invoke-obj ids).
  *
  *   sqlite_floor --dir DIR [--seconds D] [--batch K] [--keys N] [--record-bytes B]
@@ -65,15 +66,19 @@ static void run(const char *dir, const char *mode, double seconds, int batch, in
     exec_or_fail(db, strcmp(mode, "full") == 0 ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     exec_or_fail(db,
         "CREATE TABLE IF NOT EXISTS objects ("
-        " class TEXT NOT NULL, partition INTEGER NOT NULL, object TEXT NOT NULL,"
-        " version INTEGER NOT NULL, record BLOB NOT NULL,"
-        " PRIMARY KEY (class, partition, object)) WITHOUT ROWID");
+        " class_id TEXT NOT NULL, partition_id INTEGER NOT NULL, object_id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, record BLOB,"
+        " PRIMARY KEY (class_id, partition_id, object_id)) WITHOUT ROWID");
 
-    sqlite3_stmt *upsert = NULL, *begin = NULL, *commit = NULL;
+    sqlite3_stmt *upsert = NULL, *select = NULL, *begin = NULL, *commit = NULL;
     if (sqlite3_prepare_v2(db,
-            "INSERT INTO objects (class, partition, object, version, record) VALUES (?1, ?2, ?3, ?4, ?5) "
-            "ON CONFLICT (class, partition, object) DO UPDATE SET version = excluded.version, "
+            "INSERT INTO objects (class_id, partition_id, object_id, version, record) VALUES (?1, ?2, ?3, ?4, ?5) "
+            "ON CONFLICT (class_id, partition_id, object_id) DO UPDATE SET version = excluded.version, "
             "record = excluded.record", -1, &upsert, NULL) != SQLITE_OK) fail(db, "prepare upsert");
+    /* The store's compare-and-set reads each row's version before writing it; so does this. */
+    if (sqlite3_prepare_v2(db,
+            "SELECT version FROM objects WHERE class_id = ?1 AND partition_id = ?2 AND object_id = ?3",
+            -1, &select, NULL) != SQLITE_OK) fail(db, "prepare select");
     if (sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL) != SQLITE_OK) fail(db, "prepare begin");
     if (sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL) != SQLITE_OK) fail(db, "prepare commit");
 
@@ -93,6 +98,16 @@ static void run(const char *dir, const char *mode, double seconds, int batch, in
         for (int i = 0; i < batch; i++) {
             int k = next_key;
             next_key = (next_key + 1) % keys;
+            sqlite3_bind_text(select, 1, "math.Calculator", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(select, 2, 0);
+            sqlite3_bind_text(select, 3, names[k], -1, SQLITE_STATIC);
+            int step = sqlite3_step(select);
+            if (step == SQLITE_ROW) {
+                if (sqlite3_column_int64(select, 0) != versions[k]) fail(db, "version check (unexpected version)");
+            } else if (step != SQLITE_DONE || versions[k] != 0) {
+                fail(db, "select version");
+            }
+            sqlite3_reset(select);
             long long version = ++versions[k];
             /* A JSON-ish record of about record_bytes, different each write. */
             int n = snprintf((char *)record, (size_t)record_bytes, "{\"value\":%lld,\"key\":%d}", version * 3, k);
@@ -122,6 +137,7 @@ static void run(const char *dir, const char *mode, double seconds, int batch, in
     fflush(stdout);
 
     sqlite3_finalize(upsert);
+    sqlite3_finalize(select);
     sqlite3_finalize(begin);
     sqlite3_finalize(commit);
     if (sqlite3_close(db) != SQLITE_OK) fail(db, "close");
