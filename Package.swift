@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "OaaSTests",
             dependencies: [
-                "OaaS", "OaasLoop", "OaasGRPC", "OaasProto", "OaasTesting",
+                "OaaS", "OaasLoop", "OaasGRPC", "OaasProto", "OaasTesting", "OaasBus",
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),

@@ -29,6 +29,7 @@ swift_protobuf_version="1.39.0"
 # reflection clients ask for them by these names.
 protos=(
   oprc/oprc-invoke.proto
+  oprc/oprc-data.proto
   grpc/health/v1/health.proto
   grpc/reflection/v1/reflection.proto
   grpc/reflection/v1alpha/reflection.proto

@@ -17,7 +17,10 @@ public struct NATSServerProcessError: Error, CustomStringConvertible {
 /// The server picks its client port (`-p -1`) and the fixture reads it from the server's log;
 /// ``restart()`` brings it back on the same port (and cluster port), with the same options.
 /// Options that have no command-line flag (`max_payload`, permissions) go into a config file
-/// in a private temporary directory, removed when the fixture is released.
+/// in a private temporary directory, removed when the fixture is released. With
+/// ``Options/jetStream``, JetStream's file store lives there too (``storeDirectory``): it
+/// survives ``kill()`` and ``restart()``, so streams persist across them as they would on
+/// a real server's disk, and goes with the fixture.
 ///
 /// Processes never outlive the test run: the fixture kills its process when released, an
 /// `atexit` handler kills every process still running when the test binary exits, and a
@@ -49,9 +52,12 @@ public final class NATSServerProcess: @unchecked Sendable {
         public var extraConfig: String?
         /// Extra command-line arguments.
         public var extraArguments: [String] = []
+        /// Enables JetStream (`-js`), with file storage in ``NATSServerProcess/storeDirectory``.
+        public var jetStream = false
 
         public init(token: String? = nil, user: String? = nil, password: String? = nil, maxPayload: Int? = nil,
-                    cluster: Bool = false, routes: [Int] = [], extraConfig: String? = nil, extraArguments: [String] = []) {
+                    cluster: Bool = false, routes: [Int] = [], extraConfig: String? = nil, extraArguments: [String] = [],
+                    jetStream: Bool = false) {
             self.token = token
             self.user = user
             self.password = password
@@ -60,6 +66,7 @@ public final class NATSServerProcess: @unchecked Sendable {
             self.routes = routes
             self.extraConfig = extraConfig
             self.extraArguments = extraArguments
+            self.jetStream = jetStream
         }
     }
 
@@ -84,6 +91,11 @@ public final class NATSServerProcess: @unchecked Sendable {
     public var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
     /// The process id, while running. Any thread.
     public var processIdentifier: Int32? { lock.withLock { process.map(\.processIdentifier) } }
+    /// Where JetStream keeps its streams (`-sd`), when ``Options/jetStream`` is on: inside the
+    /// fixture's private directory, the same for every run of the server. Any thread.
+    public var storeDirectory: String? {
+        options.jetStream ? directory.appendingPathComponent("jetstream").path : nil
+    }
 
     /// Starts a server and returns once it accepts clients.
     /// - Throws: ``NATSServerProcessError`` when the executable is missing, the server exits
@@ -103,9 +115,10 @@ public final class NATSServerProcess: @unchecked Sendable {
     /// Starts a server; see ``start(_:)``.
     public static func start(token: String? = nil, user: String? = nil, password: String? = nil,
                              maxPayload: Int? = nil, cluster: Bool = false, routes: [Int] = [],
-                             extraConfig: String? = nil, extraArguments: [String] = []) throws -> NATSServerProcess {
+                             extraConfig: String? = nil, extraArguments: [String] = [],
+                             jetStream: Bool = false) throws -> NATSServerProcess {
         try start(Options(token: token, user: user, password: password, maxPayload: maxPayload, cluster: cluster,
-                          routes: routes, extraConfig: extraConfig, extraArguments: extraArguments))
+                          routes: routes, extraConfig: extraConfig, extraArguments: extraArguments, jetStream: jetStream))
     }
 
     private init(options: Options) throws {
@@ -193,6 +206,7 @@ public final class NATSServerProcess: @unchecked Sendable {
                          "-a", "127.0.0.1", "-p", String(port), "-l", log.path]
         if let token = options.token { arguments += ["--auth", token] }
         if let user = options.user { arguments += ["--user", user, "--pass", options.password ?? ""] }
+        if let storeDirectory { arguments += ["-js", "-sd", storeDirectory] }
         if let clusterPort {
             arguments += ["--cluster", "nats://127.0.0.1:\(clusterPort)", "--cluster_name", "oaas-test"]
             if !options.routes.isEmpty {

@@ -89,7 +89,7 @@ enum ServeCommand {
         if let writeBehind = store as? WriteBehindStore {
             // For the benchmarks: how the group commit grouped.
             let statistics = writeBehind.statistics
-            say("STORE transactions=\(statistics.transactions) writes=\(statistics.writes) failed_transactions=\(statistics.failedTransactions) reads=\(statistics.reads)")
+            say("STORE transactions=\(statistics.transactions) writes=\(statistics.writes) rows=\(statistics.rowsWritten) failed_transactions=\(statistics.failedTransactions) reads=\(statistics.reads)")
         }
         say("stopped")
     }

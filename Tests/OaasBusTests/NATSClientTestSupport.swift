@@ -115,3 +115,8 @@ extension Result {
 
 /// Bytes of a string, shorter to write in tests.
 func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Header fields from name-value pairs (names may repeat), shorter to write in tests.
+func fields(_ pairs: KeyValuePairs<String, String>) -> [NATSHeader] {
+    pairs.map { NATSHeader(name: $0.key, value: $0.value) }
+}

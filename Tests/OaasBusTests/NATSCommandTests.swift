@@ -94,8 +94,8 @@ struct NATSCommandTests {
     @Test("HPUB counts the whole header block as header bytes, block plus payload as total")
     func publishWithHeaders() throws {
         var buffer: [UInt8] = []
-        bytes("body").withUnsafeBytes {
-            NATSCommand.publish(subject: "s", replyTo: "r", headers: [("A", "1"), ("Long-Name", "x y: z"), ("ü", "😀")],
+        _ = bytes("body").withUnsafeBytes {
+            NATSCommand.publish(subject: "s", replyTo: "r", headers: fields(["A": "1", "Long-Name": "x y: z", "ü": "😀"]),
                                 payload: $0, into: &buffer)
         }
         let block = "NATS/1.0\r\nA: 1\r\nLong-Name: x y: z\r\nü: 😀\r\n\r\n"
@@ -103,23 +103,23 @@ struct NATSCommandTests {
         #expect(text(buffer) == "HPUB s r \(headerBytes) \(headerBytes + 4)\r\n\(block)body\r\n")
 
         var bare: [UInt8] = []
-        [UInt8]().withUnsafeBytes { NATSCommand.publish(subject: "s", replyTo: nil, headers: [], payload: $0, into: &bare) }
+        _ = [UInt8]().withUnsafeBytes { NATSCommand.publish(subject: "s", replyTo: nil, headers: [], payload: $0, into: &bare) }
         #expect(text(bare) == "HPUB s 12 12\r\nNATS/1.0\r\n\r\n\r\n")
     }
 
     @Test("what a server would deliver from our HPUB reads back through the parser")
     func headersRoundTrip() throws {
         var buffer: [UInt8] = []
-        let fields: [(name: String, value: String)] = [("Nats-Msg-Id", "42"), ("k", "")]
-        bytes("payload").withUnsafeBytes {
-            NATSCommand.publish(subject: "s", replyTo: nil, headers: fields, payload: $0, into: &buffer)
+        let headerFields = fields(["Nats-Msg-Id": "42", "k": ""])
+        _ = bytes("payload").withUnsafeBytes {
+            NATSCommand.publish(subject: "s", replyTo: nil, headers: headerFields, payload: $0, into: &buffer)
         }
         // The server relays HPUB as HMSG with the subscriber's sid inserted after the subject.
         let relayed = bytes("HMSG s 9") + buffer.dropFirst("HPUB s".utf8.count)
         var parser = NATSParser()
         var ops: [NATSServerOp] = []
         try relayed.withUnsafeBytes { raw in try parser.parse(raw) { ops.append($0) } }
-        #expect(ops == [.message(NATSMessage(subject: "s", sid: 9, headers: fields, payload: bytes("payload")))])
+        #expect(ops == [.message(NATSMessage(subject: "s", sid: 9, headers: headerFields, payload: bytes("payload")))])
     }
 
     @Test("decimal numbers", arguments: [0, 9, 10, 99, 100, 4222, 1 << 32, UInt64.max])

@@ -67,7 +67,7 @@ struct NATSParserTests {
         let block = "NATS/1.0 408 Request Timeout\r\nNats-Pending: 12\r\nx:two  \r\nx: three: and colon\r\nEmpty:\r\n\r\n"
         let stream = "HMSG sub 5 reply \(block.utf8.count) \(block.utf8.count + 4)\r\n\(block)body\r\n"
         let expected = NATSMessage(subject: "sub", sid: 5, replyTo: "reply", status: 408, statusDescription: "Request Timeout",
-                                   headers: [("Nats-Pending", "12"), ("x", "two"), ("x", "three: and colon"), ("Empty", "")],
+                                   headers: fields(["Nats-Pending": "12", "x": "two", "x": "three: and colon", "Empty": ""]),
                                    payload: bytes("body"))
         #expect(try parseWhole(stream) == [.message(expected)])
     }
@@ -334,10 +334,10 @@ struct NATSParserTests {
 
     @Test("message equality compares header fields")
     func messageEquality() {
-        let base = NATSMessage(subject: "a", sid: 1, headers: [("k", "v")])
-        #expect(base == NATSMessage(subject: "a", sid: 1, headers: [("k", "v")]))
-        #expect(base != NATSMessage(subject: "a", sid: 1, headers: [("k", "w")]))
-        #expect(base != NATSMessage(subject: "a", sid: 1, headers: [("k", "v"), ("k", "v")]))
+        let base = NATSMessage(subject: "a", sid: 1, headers: fields(["k": "v"]))
+        #expect(base == NATSMessage(subject: "a", sid: 1, headers: fields(["k": "v"])))
+        #expect(base != NATSMessage(subject: "a", sid: 1, headers: fields(["k": "w"])))
+        #expect(base != NATSMessage(subject: "a", sid: 1, headers: fields(["k": "v", "k": "v"])))
         #expect(base != NATSMessage(subject: "a", sid: 1))
     }
 
@@ -428,7 +428,7 @@ struct NATSParserTests {
                 let reply = Bool.random(using: &generator) ? token(&generator) : nil
                 let status: Int? = Bool.random(using: &generator) ? Int.random(in: 100...599, using: &generator) : nil
                 let description: String? = status != nil && Bool.random(using: &generator) ? "Some Text" : nil
-                let fields = (0..<Int.random(in: 0...4, using: &generator)).map { _ in (name: token(&generator), value: token(&generator)) }
+                let fields = (0..<Int.random(in: 0...4, using: &generator)).map { _ in NATSHeader(name: token(&generator), value: token(&generator)) }
                 var block = "NATS/1.0" + (status.map { " \($0)" } ?? "") + (description.map { " \($0)" } ?? "") + "\r\n"
                 for field in fields { block += "\(field.name): \(field.value)\r\n" }
                 block += "\r\n"

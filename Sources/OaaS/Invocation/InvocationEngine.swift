@@ -287,6 +287,9 @@ final class InvocationEngine {
                 }
                 if let entries {
                     _ = try await store.commit(identity, entries: entries, expectedVersion: loaded?.version ?? 0)
+                } else if try await !store.isCurrent(identity, version: loaded?.version ?? 0) {
+                    // Another process replaced what this call read: answer from its state.
+                    throw ObjectStoreError(object: identity, reason: .conflict(expected: loaded?.version ?? 0, actual: 0))
                 }
                 return .okay(result)
             } catch where Self.isConflict(error) && attempt < maxCommitAttempts {

@@ -39,6 +39,13 @@ public protocol ObjectStore: AnyObject, Sendable {
     /// task.
     func identities(classID: String?) async throws -> [ObjectIdentity]
 
+    /// Whether `version` is still the object's current version. A call that changed nothing
+    /// asks this of a store that several processes share, whose cache may lag another
+    /// process's writes, so that it never answers from a state already replaced; on `false` it
+    /// runs again on the current one. Stores that no other process writes answer `true`
+    /// without looking. Any thread or task.
+    func isCurrent(_ object: ObjectIdentity, version: UInt64) async throws -> Bool
+
     /// Writes what is pending and releases the store's files or connections; the store takes
     /// no calls afterwards. Any thread or task.
     func close() async
@@ -55,6 +62,9 @@ extension ObjectStore {
 
     /// Stores with nothing to release.
     public func close() async {}
+
+    /// Stores that only this process writes: what it loaded is current.
+    public func isCurrent(_ object: ObjectIdentity, version: UInt64) async throws -> Bool { true }
 }
 
 /// A store whose loads and commits finish without waiting. Any thread.

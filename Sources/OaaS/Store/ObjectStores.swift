@@ -20,8 +20,8 @@ public enum ObjectStores {
         case .sqlite(let path, let synchronous):
             return try SQLiteObjectStore.open(path: path, synchronous: synchronous, cacheCapacity: config.storeCacheObjects,
                                               exclusive: !readOnly)
-        case .natsKV:
-            throw ObjectStoreOpenError(store: parsed.redacted, cause: "not available in this build")
+        case .natsKV(let servers, let bucket, let replicas):
+            return try NATSKVObjectStore.open(servers: servers, bucket: bucket, replicas: replicas, config: config)
         }
     }
 }

@@ -13,7 +13,7 @@ public enum NATSCommandBenchmarkHook {
     }
 
     /// Appends an `HPUB` with `headers` to `buffer`.
-    public static func publish(subject: String, replyTo: String?, headers: [(name: String, value: String)],
+    public static func publish(subject: String, replyTo: String?, headers: [NATSHeader],
                                payload: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
         NATSCommand.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload, into: &buffer)
     }

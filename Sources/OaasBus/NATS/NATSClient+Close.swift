@@ -65,7 +65,7 @@ extension NATSClient {
         armedDeadline = nil
         deadlineTimer?.cancel()
         held.removeAll()
-        for request in requests { callbacks.append { request.completion(.failure(error)) } }
+        for request in requests { callbacks.append { request.fail(error) } }
     }
 
     /// Once closing and nothing is left open, the client is closed: run the completions.

@@ -22,23 +22,39 @@ extension NATSClient {
         payload.withUnsafeBytes { bytes in
             NATSCommand.publish(subject: subject, replyTo: replyTo, payload: bytes, into: &scratch)
         }
+        return sendScratch(payloadSize: payload.count, token: token)
+    }
+
+    /// Publishes `payload` with a header block (`HPUB`), like
+    /// ``publish(subject:replyTo:payload:token:)``. The header block counts towards the
+    /// server's `max_payload` as the payload does, so it is counted as payload here.
+    func publish(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8], token: UInt64?) -> PublishOutcome {
+        scratch.removeAll(keepingCapacity: true)
+        let headerBytes = payload.withUnsafeBytes { bytes in
+            NATSCommand.publish(subject: subject, replyTo: replyTo, headers: headers, payload: bytes, into: &scratch)
+        }
+        return sendScratch(payloadSize: headerBytes + payload.count, token: token)
+    }
+
+    /// Sends the publish encoded in `scratch`, or holds it while (re)connecting.
+    private func sendScratch(payloadSize: Int, token: UInt64?) -> PublishOutcome {
         switch lifecycle {
         case .connected:
             guard case .up(let connection, _) = link, !connection.isClosing else {
                 // Closed under us: its close callback is on the way and will reconnect.
-                return hold(payloadSize: payload.count, token: token)
+                return hold(payloadSize: payloadSize, token: token)
             }
             if let error = send(on: connection) {
                 if error.code == .writeBufferFull {
                     return .failed(BusError(.connectionFailed("the server is not reading fast enough: \(error.message)")))
                 }
-                return hold(payloadSize: payload.count, token: token)
+                return hold(payloadSize: payloadSize, token: token)
             }
             stats.messagesOut += 1
-            stats.bytesOut += payload.count
+            stats.bytesOut += payloadSize
             return .sent
         case .connecting, .reconnecting:
-            return hold(payloadSize: payload.count, token: token)
+            return hold(payloadSize: payloadSize, token: token)
         case .idle:
             return .failed(Self.notConnected)
         case .closing, .closed:
@@ -130,7 +146,7 @@ extension NATSClient {
         stats.oversizedReplies += oversizedReplies
         for (token, size) in refused {
             guard let request = pending.removeValue(forKey: token) else { continue }
-            request.completion(.failure(BusError(.payloadTooLarge(size: size, limit: limit))))
+            request.fail(BusError(.payloadTooLarge(size: size, limit: limit)))
         }
     }
 }

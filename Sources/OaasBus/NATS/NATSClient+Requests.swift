@@ -42,15 +42,20 @@ extension NATSClient {
         case .failed(let error):
             return completion(.failure(error))
         }
-        pending[token] = PendingRequest(completion: completion, timeout: timeout)
-        let (sum, overflow) = loop.nowMilliseconds.addingReportingOverflow(timeout.wholeMillisecondsRoundedUp)
+        awaitReply(token: token, PendingRequest(handler: .payload(completion), timeout: timeout))
+    }
+
+    /// Files a sent (or held) request under its token and arms its timeout.
+    func awaitReply(token: UInt64, _ request: PendingRequest) {
+        pending[token] = request
+        let (sum, overflow) = loop.nowMilliseconds.addingReportingOverflow(request.timeout.wholeMillisecondsRoundedUp)
         let deadline = overflow ? UInt64.max : sum
         deadlines.insert(deadline: deadline, token: token)
         armDeadlineTimer(for: deadline)
     }
 
     /// The inbox is subscribed once, at the first request, and again after each reconnect.
-    private func subscribeInboxIfNeeded() {
+    func subscribeInboxIfNeeded() {
         guard inboxSid == nil else { return }
         let sid = nextSid
         nextSid += 1
@@ -81,14 +86,23 @@ extension NATSClient {
             return log("dropped a reply on \(message.subject): no pending request has its token")
         }
         compactDeadlinesIfSparse()
-        switch message.status {
-        case nil:
-            request.completion(.success(message.payload))
-        case 503?:
-            request.completion(.failure(BusError(.noResponders)))
-        case let status?:
-            let description = message.statusDescription.map { " \($0)" } ?? ""
-            request.completion(.failure(BusError(.protocolError("the reply carried status \(status)\(description)"))))
+        switch request.handler {
+        case .payload(let completion):
+            switch message.status {
+            case nil:
+                completion(.success(message.payload))
+            case 503?:
+                completion(.failure(BusError(.noResponders)))
+            case let status?:
+                let description = message.statusDescription.map { " \($0)" } ?? ""
+                completion(.failure(BusError(.protocolError("the reply carried status \(status)\(description)"))))
+            }
+        case .reply(let completion):
+            // Only "no responders" is the bus's verdict; other statuses are the responder's
+            // answer (JetStream's 404 for an absent message, 408 for a bad request, ...).
+            if message.isNoResponders { return completion(.failure(BusError(.noResponders))) }
+            completion(.success(NATSReply(status: message.status, statusDescription: message.statusDescription,
+                                          headers: message.headers, payload: message.payload)))
         }
     }
 
@@ -121,7 +135,7 @@ extension NATSClient {
             // Answered requests leave their entries behind: skip them.
             guard let request = pending.removeValue(forKey: entry.token) else { continue }
             timedOut = true
-            request.completion(.failure(BusError(.timedOut(request.timeout))))
+            request.fail(BusError(.timedOut(request.timeout)))
         }
         // Requests that timed out while held for a reconnect free their room in the buffer.
         if timedOut, !held.isEmpty { held.keepLiveRequests { pending[$0] != nil } }
@@ -142,7 +156,7 @@ extension NATSClient {
         deadlines.removeAll()
         armedDeadline = nil
         deadlineTimer?.cancel()
-        for request in failing { request.completion(.failure(error)) }
+        for request in failing { request.fail(error) }
     }
 }
 

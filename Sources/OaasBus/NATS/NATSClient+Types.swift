@@ -81,8 +81,26 @@ extension NATSClient {
 
     /// A request waiting for its reply; its token is the key of `pending`.
     struct PendingRequest {
-        let completion: (Result<[UInt8], BusError>) -> Void
+        let handler: ReplyHandler
         let timeout: Duration
+
+        /// Ends the request with `error`.
+        func fail(_ error: BusError) {
+            switch handler {
+            case .payload(let completion): completion(.failure(error))
+            case .reply(let completion): completion(.failure(error))
+            }
+        }
+    }
+
+    /// Who hears a request's reply, and how much of it.
+    enum ReplyHandler {
+        /// ``NATSClient/request(key:payload:timeout:completion:)``: the payload only; a status
+        /// reply is a failure.
+        case payload((Result<[UInt8], BusError>) -> Void)
+        /// ``NATSClient/request(subject:headers:payload:timeout:completion:)``: the whole reply,
+        /// status replies included (except no responders).
+        case reply((Result<NATSReply, BusError>) -> Void)
     }
 
     /// What a PING the client sent is waiting for.

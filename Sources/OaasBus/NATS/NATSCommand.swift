@@ -79,13 +79,11 @@ enum NATSCommand {
     /// `HPUB <subject> [reply-to] <#header bytes> <#total bytes>` CRLF, then the header block
     /// (`NATS/1.0` CRLF, a `Name: value` CRLF line per field, CRLF), the payload and CRLF. The
     /// header count covers the whole block, the total count the block plus the payload.
-    static func publish(subject: String, replyTo: String?, headers: [(name: String, value: String)],
-                        payload: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
-        var headerBytes = versionLine.count + 2
-        for field in headers {
-            assert(isValidHeader(name: field.name, value: field.value), "invalid NATS header \(field.name)")
-            headerBytes += field.name.utf8.count + 2 + field.value.utf8.count + 2
-        }
+    /// - Returns: the header block's size in bytes.
+    @discardableResult
+    static func publish(subject: String, replyTo: String?, headers: [NATSHeader],
+                        payload: UnsafeRawBufferPointer, into buffer: inout [UInt8]) -> Int {
+        let headerBytes = headerBlockSize(headers)
         appendPublishLine("HPUB ", subject: subject, replyTo: replyTo, headerBytes: headerBytes,
                           totalBytes: headerBytes + payload.count, to: &buffer)
         buffer.append(contentsOf: versionLine)
@@ -98,6 +96,7 @@ enum NATSCommand {
         appendCRLF(&buffer)
         buffer.append(contentsOf: payload)
         appendCRLF(&buffer)
+        return headerBytes
     }
 
     /// Whether `subject` can be written in a command: not empty, no blanks or control bytes
@@ -108,9 +107,25 @@ enum NATSCommand {
 
     /// Whether a header field can be written: a name of visible characters without a colon, and
     /// a value without CR or LF.
+    static func isValidHeader(_ field: NATSHeader) -> Bool {
+        isValidHeader(name: field.name, value: field.value)
+    }
+
+    /// See ``isValidHeader(_:)``.
     static func isValidHeader(name: String, value: String) -> Bool {
         !name.isEmpty && !name.utf8.contains { $0 <= ASCIISpace || $0 == 0x7F || $0 == UInt8(ascii: ":") }
             && !value.utf8.contains { $0 == 0x0D || $0 == 0x0A }
+    }
+
+    /// The bytes of the header block `HPUB` writes for `headers`: the version line, a line per
+    /// field, the empty line. Asserts each field is valid.
+    static func headerBlockSize(_ headers: [NATSHeader]) -> Int {
+        var size = versionLine.count + 2
+        for field in headers {
+            assert(isValidHeader(field), "invalid NATS header \(field.name)")
+            size += field.name.utf8.count + 2 + field.value.utf8.count + 2
+        }
+        return size
     }
 
     // MARK: Pieces

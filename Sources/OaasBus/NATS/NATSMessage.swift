@@ -15,12 +15,12 @@ struct NATSMessage: Equatable {
     /// `HMSG` only: the text after the status code (`No Responders`), nil when there is none.
     var statusDescription: String?
     /// `HMSG` only: the header fields in the order they came; empty for `MSG`.
-    var headers: [(name: String, value: String)]
+    var headers: [NATSHeader]
     /// The message's bytes, without the header block.
     var payload: [UInt8]
 
     init(subject: String, sid: UInt64, replyTo: String? = nil, status: Int? = nil,
-         statusDescription: String? = nil, headers: [(name: String, value: String)] = [],
+         statusDescription: String? = nil, headers: [NATSHeader] = [],
          payload: [UInt8] = []) {
         self.subject = subject
         self.sid = sid
@@ -35,13 +35,4 @@ struct NATSMessage: Equatable {
     /// The server sends it instead of letting the request time out when the connection asked
     /// for `no_responders` (and `headers`) in `CONNECT`.
     var isNoResponders: Bool { status == 503 && payload.isEmpty }
-
-    // Tuples are not Equatable, so the synthesized conformance is not available.
-    static func == (lhs: NATSMessage, rhs: NATSMessage) -> Bool {
-        lhs.subject == rhs.subject && lhs.sid == rhs.sid && lhs.replyTo == rhs.replyTo
-            && lhs.status == rhs.status && lhs.statusDescription == rhs.statusDescription
-            && lhs.payload == rhs.payload
-            && lhs.headers.count == rhs.headers.count
-            && zip(lhs.headers, rhs.headers).allSatisfy { $0.name == $1.name && $0.value == $1.value }
-    }
 }

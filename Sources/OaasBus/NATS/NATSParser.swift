@@ -231,7 +231,7 @@ struct NATSParser {
             guard headerLength <= total else {
                 throw NATSProtocolError("HMSG header size \(headerLength) exceeds its total size \(total)")
             }
-            guard headerLength >= HeaderBlock.minimumLength else {
+            guard headerLength >= NATSHeaderBlock.minimumLength else {
                 throw NATSProtocolError("HMSG header block of \(headerLength) bytes cannot hold NATS/1.0 and its end")
             }
         }
@@ -252,9 +252,9 @@ struct NATSParser {
         guard body[end] == ASCII.cr, body[end + 1] == ASCII.lf else {
             throw NATSProtocolError("\(op) payload of \(total) bytes is not followed by CRLF")
         }
-        var header = HeaderBlock()
+        var header = NATSHeaderBlock()
         if hasHeaders {
-            header = try HeaderBlock(UnsafeRawBufferPointer(rebasing: body[index..<(index + headerLength)]))
+            header = try NATSHeaderBlock(UnsafeRawBufferPointer(rebasing: body[index..<(index + headerLength)]))
         }
         let payload = Self.copy(UnsafeRawBufferPointer(rebasing: body[(index + headerLength)..<end]))
         try emit(.message(NATSMessage(subject: subject, sid: sid, replyTo: replyTo, status: header.status,
@@ -277,8 +277,8 @@ struct NATSParser {
             index += take
             guard partial!.received == headerLength else { return index }
             // Checked as soon as it is complete, so a bad block fails before its payload is kept.
-            let header = pendingHeader.withUnsafeBytes { raw -> Result<HeaderBlock, NATSProtocolError> in
-                do throws(NATSProtocolError) { return .success(try HeaderBlock(raw)) } catch { return .failure(error) }
+            let header = pendingHeader.withUnsafeBytes { raw -> Result<NATSHeaderBlock, NATSProtocolError> in
+                do throws(NATSProtocolError) { return .success(try NATSHeaderBlock(raw)) } catch { return .failure(error) }
             }
             partial!.header = try header.get()
             pendingHeader.removeAll(keepingCapacity: true)
@@ -438,7 +438,7 @@ private struct PartialMessage {
     var received = 0
     /// Bytes of the closing CRLF taken so far (0, 1 or 2).
     var trailerReceived = 0
-    var header = HeaderBlock()
+    var header = NATSHeaderBlock()
     var payload: [UInt8] = []
 
     init(subject: String, sid: UInt64, replyTo: String?, hasHeaders: Bool, headerLength: Int, totalLength: Int) {
@@ -503,11 +503,12 @@ private struct ControlFields {
 /// or with blanks in its name (that includes obsolete folded continuation lines, which NATS
 /// servers do not send), and anything after the empty line.
 ///
-/// A plain value, inside the parser.
-private struct HeaderBlock {
+/// A plain value: the parser's, and JetStream's for headers that arrive base64-encoded in a
+/// JSON reply (a stream message get). Any thread.
+struct NATSHeaderBlock {
     var status: Int?
     var statusDescription: String?
-    var fields: [(name: String, value: String)] = []
+    var fields: [NATSHeader] = []
 
     /// `NATS/1.0` CRLF CRLF: the smallest possible block.
     static let minimumLength = 12
@@ -595,7 +596,7 @@ private struct HeaderBlock {
         }
     }
 
-    private static func field(_ line: UnsafeRawBufferPointer) throws(NATSProtocolError) -> (name: String, value: String) {
+    private static func field(_ line: UnsafeRawBufferPointer) throws(NATSProtocolError) -> NATSHeader {
         guard let colon = line.firstIndex(of: ASCII.colon) else {
             throw NATSProtocolError("HMSG header line without a colon: \(NATSParser.quote(line))")
         }
@@ -604,7 +605,7 @@ private struct HeaderBlock {
             throw NATSProtocolError("HMSG header line with an invalid name: \(NATSParser.quote(line))")
         }
         let value = trimmed(UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]))
-        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+        return NATSHeader(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
     }
 
     private static func trimmed(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {

@@ -18,6 +18,7 @@ public enum OaasProtoDescriptors {
     /// the files it imports.
     public static let fileNames: [String] = [
         "oprc/oprc-invoke.proto",
+        "oprc/oprc-data.proto",
         "grpc/health/v1/health.proto",
         "grpc/reflection/v1/reflection.proto",
         "grpc/reflection/v1alpha/reflection.proto",
@@ -41,6 +42,7 @@ public enum OaasProtoDescriptors {
     /// The files each file imports directly, by file name, in import order.
     public static let directDependencies: [String: [String]] = [
         "oprc/oprc-invoke.proto": [],
+        "oprc/oprc-data.proto": [],
         "grpc/health/v1/health.proto": [],
         "grpc/reflection/v1/reflection.proto": [],
         "grpc/reflection/v1alpha/reflection.proto": [],
@@ -157,6 +159,23 @@ public enum OaasProtoDescriptors {
         "oprc.InvocationResponse.payload": "oprc/oprc-invoke.proto",
         "oprc.InvocationResponse.status": "oprc/oprc-invoke.proto",
         "oprc.OKAY": "oprc/oprc-invoke.proto",
+        "oprc.ObjData": "oprc/oprc-data.proto",
+        "oprc.ObjData.EntriesEntry": "oprc/oprc-data.proto",
+        "oprc.ObjData.EntriesEntry.key": "oprc/oprc-data.proto",
+        "oprc.ObjData.EntriesEntry.value": "oprc/oprc-data.proto",
+        "oprc.ObjData.EntriesStrEntry": "oprc/oprc-data.proto",
+        "oprc.ObjData.EntriesStrEntry.key": "oprc/oprc-data.proto",
+        "oprc.ObjData.EntriesStrEntry.value": "oprc/oprc-data.proto",
+        "oprc.ObjData._metadata": "oprc/oprc-data.proto",
+        "oprc.ObjData.entries": "oprc/oprc-data.proto",
+        "oprc.ObjData.entries_str": "oprc/oprc-data.proto",
+        "oprc.ObjData.metadata": "oprc/oprc-data.proto",
+        "oprc.ObjMeta": "oprc/oprc-data.proto",
+        "oprc.ObjMeta._object_id_str": "oprc/oprc-data.proto",
+        "oprc.ObjMeta.cls_id": "oprc/oprc-data.proto",
+        "oprc.ObjMeta.object_id": "oprc/oprc-data.proto",
+        "oprc.ObjMeta.object_id_str": "oprc/oprc-data.proto",
+        "oprc.ObjMeta.partition_id": "oprc/oprc-data.proto",
         "oprc.ObjectInvocationRequest": "oprc/oprc-invoke.proto",
         "oprc.ObjectInvocationRequest.OptionsEntry": "oprc/oprc-invoke.proto",
         "oprc.ObjectInvocationRequest.OptionsEntry.key": "oprc/oprc-invoke.proto",
@@ -174,6 +193,12 @@ public enum OaasProtoDescriptors {
         "oprc.OprcFunction.InvokeObj": "oprc/oprc-invoke.proto",
         "oprc.ResponseStatus": "oprc/oprc-invoke.proto",
         "oprc.SYSTEM_ERROR": "oprc/oprc-invoke.proto",
+        "oprc.VAL_TYPE_BYTE": "oprc/oprc-data.proto",
+        "oprc.VAL_TYPE_CRDT_MAP": "oprc/oprc-data.proto",
+        "oprc.ValData": "oprc/oprc-data.proto",
+        "oprc.ValData.data": "oprc/oprc-data.proto",
+        "oprc.ValData.type": "oprc/oprc-data.proto",
+        "oprc.ValType": "oprc/oprc-data.proto",
     ]
 
     private static let encodedFiles: [(String, String)] = [
@@ -196,6 +221,21 @@ public enum OaasProtoDescriptors {
             Cg9JTlZBTElEX1JFUVVFU1QQARINCglBUFBfRVJST1IQAhIQCgxTWVNURU1fRVJST1IQAzKTAQoMT3ByY0Z1bmN0aW9uEj0K\
             CEludm9rZUZuEhcub3ByYy5JbnZvY2F0aW9uUmVxdWVzdBoYLm9wcmMuSW52b2NhdGlvblJlc3BvbnNlEkQKCUludm9rZU9i\
             ahIdLm9wcmMuT2JqZWN0SW52b2NhdGlvblJlcXVlc3QaGC5vcHJjLkludm9jYXRpb25SZXNwb25zZWIGcHJvdG8z
+            """
+        ),
+        (
+            "oprc/oprc-data.proto",
+            """
+            ChRvcHJjL29wcmMtZGF0YS5wcm90bxIEb3ByYyKbAQoHT2JqTWV0YRIVCgZjbHNfaWQYASABKAlSBWNsc0lkEiEKDHBhcnRp\
+            dGlvbl9pZBgCIAEoDVILcGFydGl0aW9uSWQSGwoJb2JqZWN0X2lkGAMgASgEUghvYmplY3RJZBInCg1vYmplY3RfaWRfc3Ry\
+            GAQgASgJSABSC29iamVjdElkU3RyiAEBQhAKDl9vYmplY3RfaWRfc3RyIkAKB1ZhbERhdGESEgoEZGF0YRgBIAEoDFIEZGF0\
+            YRIhCgR0eXBlGAIgASgOMg0ub3ByYy5WYWxUeXBlUgR0eXBlItUCCgdPYmpEYXRhEi4KCG1ldGFkYXRhGAEgASgLMg0ub3By\
+            Yy5PYmpNZXRhSABSCG1ldGFkYXRhiAEBEjQKB2VudHJpZXMYAiADKAsyGi5vcHJjLk9iakRhdGEuRW50cmllc0VudHJ5Ugdl\
+            bnRyaWVzEj4KC2VudHJpZXNfc3RyGAQgAygLMh0ub3ByYy5PYmpEYXRhLkVudHJpZXNTdHJFbnRyeVIKZW50cmllc1N0chpJ\
+            CgxFbnRyaWVzRW50cnkSEAoDa2V5GAEgASgNUgNrZXkSIwoFdmFsdWUYAiABKAsyDS5vcHJjLlZhbERhdGFSBXZhbHVlOgI4\
+            ARpMCg9FbnRyaWVzU3RyRW50cnkSEAoDa2V5GAEgASgJUgNrZXkSIwoFdmFsdWUYAiABKAsyDS5vcHJjLlZhbERhdGFSBXZh\
+            bHVlOgI4AUILCglfbWV0YWRhdGEqMwoHVmFsVHlwZRIRCg1WQUxfVFlQRV9CWVRFEAASFQoRVkFMX1RZUEVfQ1JEVF9NQVAQ\
+            AWIGcHJvdG8z
             """
         ),
         (

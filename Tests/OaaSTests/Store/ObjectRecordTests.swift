@@ -1,5 +1,6 @@
 import Foundation
 @testable import OaaS
+import OaasProto
 import Testing
 
 @Suite("Object records (oprc.ObjData)")
@@ -153,5 +154,33 @@ struct ObjectKVKeyTests {
     ])
     func refuses(key: String) {
         #expect(ObjectKVKey.identity(of: key) == nil)
+    }
+}
+
+@Suite("Object records against SwiftProtobuf's ObjData")
+struct ObjectRecordProtobufTests {
+    @Test("SwiftProtobuf reads what ObjectRecord writes")
+    func generatedReadsOurs() throws {
+        let object = ObjectIdentity(classID: "math.Calculator", partitionID: 9, objectID: "12345")
+        let entries: ObjectEntries = ["0": Data("2.5".utf8), "3": Data(), "label": Data("\"x\"".utf8)]
+        let message = try Oprc_ObjData(serializedBytes: ObjectRecord.encode(object, entries: entries))
+        #expect(message.metadata.clsID == "math.Calculator")
+        #expect(message.metadata.partitionID == 9)
+        #expect(message.metadata.objectID == 12345)
+        #expect(message.metadata.objectIDStr == "12345")
+        #expect(message.entries.mapValues(\.data) == [0: Data("2.5".utf8), 3: Data()])
+        #expect(message.entriesStr.mapValues(\.data) == ["label": Data("\"x\"".utf8)])
+    }
+
+    @Test("ObjectRecord reads what SwiftProtobuf writes, in either form")
+    func oursReadsGenerated() throws {
+        var message = Oprc_ObjData()
+        message.metadata.clsID = "a.B"
+        message.metadata.objectIDStr = "word"
+        message.entries[1] = Oprc_ValData.with { $0.data = Data("7".utf8) }
+        message.entriesStr["k"] = Oprc_ValData.with { $0.data = Data("8".utf8); $0.type = .crdtMap }
+        let decoded = try ObjectRecord.decode(Array(try message.serializedData()))
+        #expect(decoded.identity == ObjectIdentity(classID: "a.B", partitionID: 0, objectID: "word"))
+        #expect(decoded.entries == ["1": Data("7".utf8), "k": Data("8".utf8)])
     }
 }

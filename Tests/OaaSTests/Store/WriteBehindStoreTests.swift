@@ -145,3 +145,28 @@ struct WriteBehindStoreTests {
         #expect(try await store.load(object)?.version == 2)
     }
 }
+
+@Suite("Write-behind row collapsing")
+struct WriteBehindCollapseTests {
+    private func staged(_ object: String, _ expected: UInt64, _ new: UInt64, _ value: String) -> StagedWrite {
+        let identity = ObjectIdentity(classID: "c", partitionID: 0, objectID: object)
+        return StagedWrite(object: identity,
+                           write: DurableWrite(object: identity, expectedVersion: expected, newVersion: new, entries: ["0": Data(value.utf8)]),
+                           cached: CachedObject(stored: nil), lostSnapshot: 0, notify: { _ in })
+    }
+
+    @Test("a chain of commits of one object is one row of its last value; a broken chain starts a row of its own")
+    func chains() {
+        let batch = [
+            staged("x", 4, 5, "a"), staged("y", 0, 1, "b"), staged("x", 5, 6, "c"), staged("x", 6, 7, "d"),
+            staged("z", 2, 3, "e"),
+            staged("x", 4, 5, "f"),  // read again from the file after a failure: not a continuation
+            staged("x", 5, 6, "g"),
+        ]
+        let rows = WriteBehindStore.collapse(batch)
+        #expect(rows.map(\.items) == [[0, 2, 3], [1], [4], [5, 6]])
+        #expect(rows.map(\.write.expectedVersion) == [4, 0, 2, 4])
+        #expect(rows.map(\.write.newVersion) == [7, 1, 3, 6])
+        #expect(rows.map { $0.write.entries?["0"].map { String(decoding: $0, as: UTF8.self) } } == ["d", "b", "e", "g"])
+    }
+}

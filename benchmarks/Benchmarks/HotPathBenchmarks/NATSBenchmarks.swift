@@ -51,7 +51,7 @@ func registerNATSBenchmarks() {
         let subjects = (0..<Fixtures.objectCount).map(Fixtures.natsSubject)
         let inboxes = (0..<Fixtures.objectCount).map(Fixtures.natsInbox)
         let payloads = Fixtures.requests(function: "add", payload: Fixtures.addPayload)
-        let headers = [(name: "Nats-Msg-Id", value: "call-42")]
+        let headers = [NATSHeader(name: "Nats-Msg-Id", value: "call-42")]
         var buffer: [UInt8] = []
         buffer.reserveCapacity(64 << 10)
         benchmark.startMeasurement()

@@ -201,55 +201,88 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
             return batch
         }
         guard let batch else { return }
-        let writes = batch.compactMap(\.write)
-        guard !writes.isEmpty else {
+        let rows = Self.collapse(batch)
+        guard !rows.isEmpty else {
             // Only barriers: everything they wait for finished with an earlier transaction.
-            return finish(batch, .success([]), on: runner)
+            return finish(batch, rows: [], .success([]), on: runner)
         }
         let file = self.file
+        let writes = rows.map(\.write)
         let box = ResultBox<[DurableWriteOutcome]>()
         runner.run({
             box.result = Result { try file.write(writes) }
         }, { [self] in
-            finish(batch, box.result!, on: runner)
+            finish(batch, rows: rows, box.result!, on: runner)
         })
     }
 
-    private func finish(_ batch: [StagedWrite], _ result: Result<[DurableWriteOutcome], any Error>, on runner: BlockingRunner) {
+    /// One row write of a transaction and the staged writes it carries.
+    struct RowWrite {
+        var write: DurableWrite
+        /// Indexes in the batch of the staged writes it carries.
+        var items: [Int]
+    }
+
+    /// The batch's writes as row writes: consecutive commits of one object (each naming the
+    /// version the one before made) become one write of its last value over the first one's
+    /// expected version, so a hot object costs one row per transaction however many calls
+    /// changed it. A write that does not continue the object's chain (one staged after the
+    /// object was read again from the file) starts a row of its own, written after.
+    static func collapse(_ batch: [StagedWrite]) -> [RowWrite] {
+        var rows: [RowWrite] = []
+        var lastRow: [ObjectIdentity: Int] = [:]
+        for (index, item) in batch.enumerated() {
+            guard let write = item.write else { continue }
+            if let row = lastRow[write.object], rows[row].write.newVersion == write.expectedVersion {
+                let first = rows[row].write
+                rows[row].write = DurableWrite(object: write.object, expectedVersion: first.expectedVersion,
+                                               newVersion: write.newVersion, entries: write.entries)
+                rows[row].items.append(index)
+            } else {
+                lastRow[write.object] = rows.count
+                rows.append(RowWrite(write: write, items: [index]))
+            }
+        }
+        return rows
+    }
+
+    private func finish(_ batch: [StagedWrite], rows: [RowWrite], _ result: Result<[DurableWriteOutcome], any Error>,
+                        on runner: BlockingRunner) {
         var notices: [(@Sendable (Result<Void, ObjectStoreError>) -> Void, Result<Void, ObjectStoreError>)] = []
         notices.reserveCapacity(batch.count)
         let location = file.location
         let idle: [@Sendable () -> Void] = state.withLock { state in
-            var index = 0
             // Writes first, then barriers: a barrier fails if a write of its object failed,
             // in this transaction or an earlier one.
-            for item in batch {
-                guard let write = item.write else { continue }
-                item.cached.unflushed -= 1
-                let fate: Result<Void, ObjectStoreError>
+            for (rowIndex, row) in rows.enumerated() {
+                let rowFate: Result<Void, ObjectStoreError>
                 switch result {
                 case .success(let outcomes):
-                    switch outcomes[index] {
+                    switch outcomes[rowIndex] {
                     case .written:
-                        fate = .success(())
+                        rowFate = .success(())
                     case .conflict(let actual):
-                        fate = .failure(ObjectStoreError(object: write.object, reason: .conflict(expected: write.expectedVersion, actual: actual)))
+                        rowFate = .failure(ObjectStoreError(object: row.write.object,
+                                                            reason: .conflict(expected: row.write.expectedVersion, actual: actual)))
                     }
                 case .failure(let error):
-                    fate = .failure(ObjectStoreError(object: write.object,
-                                                     reason: .unavailable("writing \(location) failed: \(ErrorReport.text(of: error))")))
+                    rowFate = .failure(ObjectStoreError(object: row.write.object,
+                                                        reason: .unavailable("writing \(location) failed: \(ErrorReport.text(of: error))")))
                 }
-                index += 1
-                if case .failure = fate {
-                    item.cached.lost += 1
-                    state.statistics.failedWrites += 1
-                    // The memory is ahead of the file now: forget it, so the next call reads
-                    // what the file really holds.
-                    if state.objects[write.object] === item.cached { state.objects[write.object] = nil }
-                } else {
-                    state.statistics.writes += 1
+                for index in row.items {
+                    let item = batch[index]
+                    item.cached.unflushed -= 1
+                    if case .failure = rowFate {
+                        item.cached.lost += 1
+                        state.statistics.failedWrites += 1
+                        // The memory is ahead of the file now: forget it, so the next call
+                        // reads what the file really holds.
+                        if state.objects[item.object] === item.cached { state.objects[item.object] = nil }
+                    } else {
+                        state.statistics.writes += 1
+                    }
+                    notices.append((item.notify, rowFate))
                 }
-                notices.append((item.notify, fate))
             }
             for item in batch where item.write == nil {
                 let fate: Result<Void, ObjectStoreError> = item.cached.lost == item.lostSnapshot
@@ -257,8 +290,13 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
                     : .failure(ObjectStoreError(object: item.object, reason: .unavailable("the state this call read was not written to \(location)")))
                 notices.append((item.notify, fate))
             }
-            if index > 0 {
-                if case .success = result { state.statistics.transactions += 1 } else { state.statistics.failedTransactions += 1 }
+            if !rows.isEmpty {
+                if case .success = result {
+                    state.statistics.transactions += 1
+                    state.statistics.rowsWritten += rows.count
+                } else {
+                    state.statistics.failedTransactions += 1
+                }
             }
             state.writing = false
             guard state.queued.isEmpty else { return [] }
@@ -362,9 +400,11 @@ public struct WriteBehindStatistics: Sendable, Equatable {
     /// Transactions committed, and failed.
     public var transactions = 0
     public var failedTransactions = 0
-    /// Object writes committed, and failed.
+    /// Commits written (one per call that changed its object), and failed.
     public var writes = 0
     public var failedWrites = 0
+    /// Rows written: consecutive commits of one object in a transaction are one row.
+    public var rowsWritten = 0
     /// Reads from the file (cache misses).
     public var reads = 0
     /// Objects dropped from memory to stay within the capacity.

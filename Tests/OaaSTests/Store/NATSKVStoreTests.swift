@@ -1,0 +1,153 @@
+import Foundation
+@testable import OaaS
+import OaasLoop
+import OaasBus
+import OaasProto
+import OaasTesting
+import Testing
+
+/// The NATS key-value store against real nats-server processes with JetStream.
+@Suite("NATS key-value store", .serialized)
+struct NATSKVStoreTests {
+    private func open(_ server: NATSServerProcess, bucket: String = "objects", timeout: Duration = .seconds(2)) throws -> any ObjectStore {
+        try ObjectStores.open("nats-kv://127.0.0.1:\(server.port)/\(bucket)",
+                              config: try OaasConfig(busRequestTimeout: timeout, busConnectTimeout: .seconds(2), environment: [:]))
+    }
+
+    @Test("two processes' stores on one bucket: 1,000 concurrent adds on one object, the value equals the OKAY answers exactly")
+    func sharedObject() async throws {
+        let nats = try NATSServerProcess.start(jetStream: true)
+        let first = try open(nats)
+        let second = try open(nats)
+        let one = try makeRuntime(store: first)
+        let other = try makeRuntime(store: second)
+        let okay = LockedValue(0)
+        try await withServer(one, asyncMode: true) { (firstClient: OaasClient, _: Int) async throws in
+            try await withServer(other, asyncMode: false) { (secondClient: OaasClient, _: Int) async throws in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<1000 {
+                        let client = index.isMultiple(of: 2) ? firstClient : secondClient
+                        group.addTask {
+                            let response = try await client.counter("shared", "add", "1")
+                            if response.status == .okay { okay.withLock { $0 += 1 } }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                // Each process's read is current although the other wrote last: an unchanged
+                // call checks the revision it read.
+                for client in [firstClient, secondClient] {
+                    let total = try await client.counter("shared", "get")
+                    #expect(total.status == .okay)
+                    #expect(total.payload.text == String(okay.withLock { $0 }))
+                }
+                #expect(okay.withLock { $0 } >= 900, "most calls should win within their attempts")
+            }
+        }
+        let fresh = try open(nats)
+        let stored = try await fresh.load(ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "shared"))
+        // A third process's view: what the bucket holds.
+        #expect(stored?.entries["0"].map { String(decoding: $0, as: UTF8.self) } == String(okay.withLock { $0 }))
+        await fresh.close()
+        let listed = try await first.identities(classID: "test.Counter")
+        #expect(listed.map(\.objectID) == ["shared"])
+        await first.close()
+        await second.close()
+    }
+
+    @Test("objects outlive the store, and a state larger than the server's max payload is refused with nothing written")
+    func persistenceAndTooLarge() async throws {
+        let nats = try NATSServerProcess.start(maxPayload: 4096, jetStream: true)
+        let store = try open(nats)
+        try await withServer(try makeRuntime(store: store), asyncMode: false) { (client: OaasClient, _: Int) async throws in
+            #expect(try await client.counter("big", "rename", "\"small\"").status == .okay)
+            let huge = "\"" + String(repeating: "x", count: 10_000) + "\""
+            let refused = try await client.counter("big", "rename", huge)
+            #expect(refused.status == .systemError)
+            #expect(refused.payload.text.contains("max payload"))
+            #expect(try await client.counter("big", "label").payload.text == "small")
+        }
+        await store.close()
+        let reopened = try open(nats)
+        try await withServer(try makeRuntime(store: reopened), asyncMode: true) { (client: OaasClient, _: Int) async throws in
+            #expect(try await client.counter("big", "label").payload.text == "small")
+        }
+        await reopened.close()
+    }
+
+    @Test("nats-server killed under load: calls fail while it is away, nothing acknowledged is lost, service resumes by itself")
+    func serverRestart() async throws {
+        let nats = try NATSServerProcess.start(jetStream: true)
+        let store = try open(nats, timeout: .milliseconds(500))
+        let okay = LockedValue(0)
+        let failed = LockedValue(0)
+        try await withServer(try makeRuntime(store: store), asyncMode: false) { (client: OaasClient, _: Int) async throws in
+            func burst(_ count: Int) async throws {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<count {
+                        group.addTask {
+                            let response = try await client.counter("survivor", "add", "1")
+                            if response.status == .okay { okay.withLock { $0 += 1 } } else { failed.withLock { $0 += 1 } }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            try await burst(50)
+            nats.kill()
+            let started = ContinuousClock.now
+            try await burst(20)
+            #expect(failed.withLock { $0 } > 0)
+            #expect(ContinuousClock.now - started < .seconds(15), "calls while the server is away must fail, not hang")
+            try nats.restart()
+            let resumed = try await eventually(within: .seconds(20)) {
+                try await client.counter("survivor", "add", "0").status == .okay
+            }
+            #expect(resumed)
+            try await burst(50)
+            let total = try await client.counter("survivor", "get")
+            let value = Int(total.payload.text) ?? -1
+            // Acknowledged adds all count; a timed-out one may have landed too.
+            #expect(value >= okay.withLock { $0 })
+            #expect(value <= 120)
+        }
+        await store.close()
+    }
+
+    @Test("an unreachable server or a newer schema refuses the store at open, naming it")
+    func openFailures() async throws {
+        #expect {
+            try ObjectStores.open("nats-kv://127.0.0.1:1/objects", config: try OaasConfig(environment: [:]))
+        } throws: { error in
+            "\(error)".contains("nats-kv://127.0.0.1:1/objects")
+        }
+        let nats = try NATSServerProcess.start(jetStream: true)
+        let store = try open(nats, bucket: "future")
+        await store.close()
+        // A newer runtime marks the bucket with schema 2.
+        let loop = try EventLoop.startOwned()
+        defer { loop.shutdown() }
+        let marked: Bool = await withCheckedContinuation { continuation in
+            try? loop.execute {
+                let client = try! NATSClient(loop: loop, configuration: NATSClientConfiguration(servers: nats.url))
+                client.connect { _ in
+                    let kv = try! JetStreamKeyValue(client: client, options: KVBucketOptions(bucket: "future"))
+                    kv.open { _ in
+                        kv.get("oaas-schema") { entry in
+                            let revision = (try? entry.get())??.revision ?? 0
+                            kv.update("oaas-schema", value: Array("2".utf8), expectedRevision: revision) { result in
+                                client.close { continuation.resume(returning: (try? result.get()) != nil) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(marked)
+        #expect {
+            try open(nats, bucket: "future")
+        } throws: { error in
+            "\(error)".contains("newer runtime (schema 2")
+        }
+    }
+}
