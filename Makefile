@@ -8,12 +8,15 @@
 #   make bench-micro   runs the hot-path micro-benchmarks, checks their committed thresholds
 #                      (allocations per call, time) and writes benchmarks/RESULTS-micro.md
 #   make bench-grpc   runs the gRPC load benchmarks beside nghttpd (release build)
+#   make bench-stores   runs only the object-store scenario (add over 64 objects per --store,
+#                       beside SQLite alone) and replaces its section of benchmarks/RESULTS.md
+#                       (QUICK=1 for a short trial)
 #   make bench-agents   runs the agent benchmarks: NATS request-reply beside a libnats echo
 #                       floor, and the embedded bus (release build)
 
 SWIFT ?= swift
 
-.PHONY: demo test test-sanitizers build bench bench-loop bench-micro bench-grpc bench-agents deps-build deps-test deps-bench clean
+.PHONY: demo test test-sanitizers build bench bench-stores bench-loop bench-micro bench-grpc bench-agents deps-build deps-test deps-bench clean
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -46,6 +49,11 @@ test-sanitizers: deps-test
 bench: deps-bench
 	SWIFT="$(SWIFT)" scripts/bench.sh
 
+# add over 64 objects at 16x10 and 64x100 against demo serve --store memory, sqlite (NORMAL,
+# FULL), nats-kv (one and two processes on one bucket), and SQLite alone (benchmarks/sqlite-floor).
+bench-stores: deps-bench
+	SWIFT="$(SWIFT)" SCENARIOS=stores NO_AGENTS=1 NO_GRPC_SWIFT=1 scripts/bench.sh
+
 bench-loop: deps-bench
 	scripts/bench-loop.sh
 
@@ -68,4 +76,4 @@ bench-agents: deps-bench
 	SWIFT="$(SWIFT)" scripts/bench-agents.sh
 
 clean:
-	rm -rf .build .build-bench-release benchmarks/.build benchmarks/.build-nats-echo benchmarks/.build-micro
+	rm -rf .build .build-bench-release benchmarks/.build benchmarks/.build-nats-echo benchmarks/.build-micro benchmarks/.build-sqlite-floor

@@ -11,11 +11,16 @@
 # object (`demo serve`, grpc-swift-2, nghttpd at 16x10, 64x100); the same over 64 objects in the
 # open loop at 5,000 and 100,000 req/s (latency from each request's intended start); a drain
 # under load (SIGTERM to `demo serve` mid-run, counting calls that failed after being
-# accepted); the agents.
+# accepted); the object stores (add over 64 objects on `demo serve --store` memory, sqlite NORMAL
+# and FULL, nats-kv with one and two processes, beside SQLite alone: benchmarks/sqlite-floor, built
+# here with cc -O2 -lsqlite3; nats-server on CLIENT_CPU with the generator); the agents.
+# `make bench-stores` runs only the stores (SCENARIOS=stores NO_AGENTS=1), replacing just their
+# section of RESULTS.md.
 #
 # Env: QUICK=1 (2 s runs after 1 s warm-up; the agents' QUICK too), DURATION=10 WARMUP=2,
 #      NO_GRPC_SWIFT=1 (skip grpc-swift-2 and its long first build, ~15-20 min),
-#      NO_AGENTS=1 (skip scripts/bench-agents.sh), SCENARIOS=echo,add64,addhot,open,drain,
+#      NO_AGENTS=1 (skip scripts/bench-agents.sh), SCENARIOS=echo,add64,addhot,open,drain,stores,
+#      STORE_TARGETS=memory,sqlite,sqlite-full,nats-kv,nats-kv-2 (the stores scenario's stores),
 #      SERVER_CPU=0 CLIENT_CPU=1, STRICT=1 (exit 3 when a target FAILs),
 #      RESULTS=path (default benchmarks/RESULTS.md; charts go in charts/ beside it),
 #      SKIP_BUILD=1 (use the binaries already built; fails if one is missing),
@@ -32,12 +37,13 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-SCENARIOS=${SCENARIOS:-echo,add64,addhot,open,drain}
+SCENARIOS=${SCENARIOS:-echo,add64,addhot,open,drain,stores}
+STORE_TARGETS=${STORE_TARGETS:-memory,sqlite,sqlite-full,nats-kv,nats-kv-2}
 SWIFT=${SWIFT:-swift}
 RESULTS=${RESULTS:-benchmarks/RESULTS.md}
 
 command_line="scripts/bench.sh"
-for var in SCHED RESULTS STRICT SKIP_BUILD CLIENT_CPU SERVER_CPU SCENARIOS NO_AGENTS NO_GRPC_SWIFT WARMUP DURATION QUICK; do
+for var in STORE_TARGETS SCHED RESULTS STRICT SKIP_BUILD CLIENT_CPU SERVER_CPU SCENARIOS NO_AGENTS NO_GRPC_SWIFT WARMUP DURATION QUICK; do
   if value=$(printenv "$var"); then command_line="$var=$(printf %q "$value") $command_line"; fi
 done
 
@@ -61,7 +67,8 @@ build() {  # build DIR PRODUCT: prints the binary's path; builds unless SKIP_BUI
 }
 
 step "building (release): oaas-grpc-echo, demo, oaas-load"
-echo_bin=$(build . oaas-grpc-echo)
+echo_bin=
+if [[ ",$SCENARIOS," == *",echo,"* ]]; then echo_bin=$(build . oaas-grpc-echo); fi
 demo_bin=$(build . demo)
 load_bin=$(build benchmarks oaas-load)
 ref_bin=
@@ -73,14 +80,26 @@ if [ "${NO_GRPC_SWIFT:-0}" != 1 ]; then
   fi
 fi
 
+floor_bin=
+if [[ ",$SCENARIOS," == *",stores,"* ]]; then
+  # SQLite alone, the stores scenario's floor: plain C against Debian's libsqlite3-dev.
+  step "building the SQLite floor (cc -O2, libsqlite3)"
+  floor_dir=benchmarks/.build-sqlite-floor
+  mkdir -p "$floor_dir"
+  cc -O2 -Wall -o "$floor_dir/sqlite_floor" benchmarks/sqlite-floor/sqlite_floor.c \
+    $(pkg-config --cflags --libs sqlite3 2>/dev/null || echo -lsqlite3) \
+    || { echo "could not build the SQLite floor" >&2; exit 2; }
+  floor_bin="$repo/$floor_dir/sqlite_floor"
+fi
+
 . "$repo/scripts/bench-harness.sh"
 
 step "gRPC scenarios and the drain (oaas-load)"
 status=0
 run_harness env BENCH_ECHO_BIN="$echo_bin" BENCH_DEMO_BIN="$demo_bin" \
-  BENCH_LOAD_BIN="$load_bin" BENCH_REF_BIN="$ref_bin" python3 benchmarks/bench/run_bench.py \
+  BENCH_LOAD_BIN="$load_bin" BENCH_REF_BIN="$ref_bin" BENCH_FLOOR_BIN="$floor_bin" python3 benchmarks/bench/run_bench.py \
   --repo "$repo" --out "$RESULTS" --duration "$DURATION" --warmup "$WARMUP" \
-  --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" --scenarios "$SCENARIOS" \
+  --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" --scenarios "$SCENARIOS" --store-targets "$STORE_TARGETS" \
   ${NO_GRPC_SWIFT:+$( [ "$NO_GRPC_SWIFT" = 1 ] && echo --no-grpc-swift)} \
   ${QUICK:+$( [ "$QUICK" = 1 ] && echo --quick)} \
   ${SCHED:+--sched "$SCHED"} --command-line "$command_line" || status=$?

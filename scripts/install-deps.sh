@@ -16,7 +16,7 @@ case "$target" in
   # (util-linux), python3 for the harness, jemalloc for the oaas-load generator, a NATS
   # server for measuring calls that go through agents on a message bus, and the NATS C client
   # (libnats-dev) that the agent benchmarks' echo responder, their floor, is built with.
-  bench) need+=(nghttp2-client nghttp2-server util-linux python3 libjemalloc-dev nats-server libnats-dev) ;;
+  bench) need+=(nghttp2-client nghttp2-server util-linux python3 libjemalloc-dev nats-server libnats-dev libsqlite3-dev) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

@@ -21,6 +21,8 @@ final class LoadConnection: HTTP2SessionDelegate, LoopTurnObserver {
     /// Unowned without checks: the run owns its connections and outlives them, and a checked
     /// `unowned` costs an atomic retain/release on every access (measured on the hot path).
     unowned(unsafe) let run: LoadRun
+    /// The server this connection talks to (one of the run's `--port`s).
+    let address: SocketAddress
     // Copied out of the options once: reading them through `run.options` on every request
     // would copy the whole struct (and retain its strings) each time.
     private let streams: Int
@@ -51,11 +53,12 @@ final class LoadConnection: HTTP2SessionDelegate, LoopTurnObserver {
     /// Whether this connection is finished: it failed to connect, or closed.
     var isClosed: Bool { state == .closed }
 
-    init(run: LoadRun) {
+    init(run: LoadRun, address: SocketAddress) {
         self.run = run
+        self.address = address
         let options = run.options
         self.streams = options.streams
-        self.authority = Array("\(run.address)".utf8)
+        self.authority = Array("\(address)".utf8)
         self.method = Array(options.resolvedMethod.utf8)
         self.path = Array(options.path.utf8)
         self.isGRPC = !options.httpOnly
@@ -67,7 +70,7 @@ final class LoadConnection: HTTP2SessionDelegate, LoopTurnObserver {
 
     func connect() {
         do {
-            try TCPConnection.connect(loop: run.loop, to: run.address,
+            try TCPConnection.connect(loop: run.loop, to: address,
                                       timeout: .seconds(run.options.connectTimeoutSeconds)) { [self] result in
                 switch result {
                 case .success(let tcp): connected(tcp)

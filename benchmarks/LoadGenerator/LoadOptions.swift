@@ -24,6 +24,9 @@ struct LoadOptions {
 
     var host = "127.0.0.1"
     var port = 0
+    /// `--port P1,P2,...`: every port given; connection i goes to the (i mod count)-th, so one
+    /// generator can load several server processes (e.g. two sharing one object store).
+    var ports: [Int] = []
     var path = "/oprc.OprcFunction/InvokeObj"
     /// `--method`; nil picks one from the body source (`resolvedMethod`).
     var method: String?
@@ -56,7 +59,7 @@ struct LoadOptions {
     }
 
     static let usage = """
-        usage: oaas-load --port P [--host H] [--path /pkg.Service/Method]
+        usage: oaas-load --port P[,P...] [--host H] [--path /pkg.Service/Method]
                          (--invoke-obj CLS:FN:PAYLOAD:OBJECTS | --body-file PATH ...)
                          [-c CONNECTIONS] [-m STREAMS] [--rate R] [--duration S] [--warmup S]
                          [-n REQUESTS] [--http-only] [--method POST|GET] [-H 'name: value' ...]
@@ -79,6 +82,7 @@ struct LoadOptions {
         and by a 1 ms loop timer; so under load a start trails its time by a loop turn, and
         when the loop is idle by up to a millisecond or two (counted, shown as schedule lag).
 
+          --port P1,P2  several servers on one host: connection i goes to the (i mod n)-th port
           --invoke-obj CLS:FN:PAYLOAD:OBJECTS  gRPC InvokeObj bodies for object ids obj-0 ..
                         obj-(OBJECTS-1), rotated per request (PAYLOAD may contain ':')
           --body-file PATH  a ready request body (gRPC-framed for gRPC servers); repeatable,
@@ -128,7 +132,18 @@ struct LoadOptions {
             let option = arguments[index]
             switch option {
             case "--host": options.host = try value(option)
-            case "--port": options.port = try number(option, minimum: 1)
+            case "--port":
+                let text = try value(option)
+                let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+                var ports: [Int] = []
+                for part in parts {
+                    guard let port = Int(part), (1...65535).contains(port) else {
+                        throw BadOption(description: "--port needs ports 1-65535, comma-separated, not '\(text)'")
+                    }
+                    ports.append(port)
+                }
+                options.ports = ports
+                options.port = ports[0]
             case "--path": options.path = try value(option)
             case "--method": options.method = try value(option).uppercased()
             case "-c", "--connections": options.connections = try number(option, minimum: 1)

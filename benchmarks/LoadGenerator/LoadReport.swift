@@ -51,7 +51,7 @@ struct LoadReport {
         let stats = run.stats
         var fields: [(String, String)] = [
             ("tool", quoted("oaas-load")),
-            ("target", quoted("\(run.address)")),
+            ("target", quoted(run.targetDescription)),
             ("path", quoted(options.path)),
             ("method", quoted(options.resolvedMethod)),
             ("mode", quoted(options.httpOnly ? "http-only" : "grpc")),
@@ -142,7 +142,7 @@ struct LoadReport {
         let stats = run.stats
         let model = run.options.rate.map { "open loop at \(number($0, 0)) req/s on " } ?? "closed loop, "
         var lines = [
-            "target \(run.address)\(run.options.path) (\(run.options.httpOnly ? "http-only" : "grpc")), "
+            "target \(run.targetDescription)\(run.options.path) (\(run.options.httpOnly ? "http-only" : "grpc")), "
                 + "\(model)\(run.options.connections) connections x \(run.options.streams) streams; \(run.bodies.summary)",
             "measured \(String(format3: measuredSeconds)) s: \(stats.succeeded) succeeded, \(stats.failed) failed, "
                 + "\(Int(requestsPerSecond.rounded())) req/s",

@@ -35,7 +35,8 @@ final class LoadRun: LoopTurnObserver {
 
     let loop: EventLoop
     let options: LoadOptions
-    let address: SocketAddress
+    /// The servers, one per `--port`; connection i goes to `addresses[i % count]`.
+    let addresses: [SocketAddress]
     let bodies: RequestBodies
     let stats: LoadStats
     @exclusivity(unchecked) private(set) var phase = Phase.connecting
@@ -83,17 +84,20 @@ final class LoadRun: LoopTurnObserver {
     var lastTick: UInt64 = 0
     private let onFinished: () -> Void
 
-    init(loop: EventLoop, options: LoadOptions, address: SocketAddress, bodies: RequestBodies,
+    init(loop: EventLoop, options: LoadOptions, addresses: [SocketAddress], bodies: RequestBodies,
          onFinished: @escaping () -> Void) {
         self.loop = loop
         self.options = options
-        self.address = address
+        self.addresses = addresses
         self.bodies = bodies
         self.stats = LoadStats()
         self.schedule = options.rate.map(ArrivalSchedule.init(rate:))
         if case .duration = options.stop { isDurationMode = true } else { isDurationMode = false }
         self.onFinished = onFinished
     }
+
+    /// The targets as the report names them: `host:port`, comma-separated when there are several.
+    var targetDescription: String { addresses.map { "\($0)" }.joined(separator: ",") }
 
     /// `--duration` (true) or `-n` (false); stored, as it is read on every request.
     let isDurationMode: Bool
@@ -103,8 +107,8 @@ final class LoadRun: LoopTurnObserver {
     func start() {
         runStart = BenchClock.nanoseconds()
         lastTick = runStart
-        for _ in 0..<options.connections {
-            let connection = LoadConnection(run: self)
+        for index in 0..<options.connections {
+            let connection = LoadConnection(run: self, address: addresses[index % addresses.count])
             connections.append(connection)
         }
         if options.progress {

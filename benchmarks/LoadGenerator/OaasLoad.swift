@@ -34,10 +34,10 @@ enum OaasLoad {
             StandardError.line("oaas-load: \(error)\n\(LoadOptions.usage)")
             exit(2)
         }
-        let address: SocketAddress
+        let addresses: [SocketAddress]
         let bodies: RequestBodies
         do {
-            address = try SocketAddress(host: options.host, port: options.port)
+            addresses = try options.ports.map { try SocketAddress(host: options.host, port: $0) }
             bodies = try RequestBodies.make(options.body)
         } catch {
             StandardError.line("oaas-load: \(error)")
@@ -53,7 +53,7 @@ enum OaasLoad {
             StandardError.line("oaas-load: could not create the event loop: \(error)")
             exit(1)
         }
-        let run = LoadRun(loop: loop, options: options, address: address, bodies: bodies) {
+        let run = LoadRun(loop: loop, options: options, addresses: addresses, bodies: bodies) {
             // Connections close themselves within the grace period (GOAWAY, then FIN).
             loop.stop(gracePeriod: .seconds(2))
         }

@@ -17,6 +17,10 @@ CLIENT_CPU; the servers of one C x M are run back to back so drift hits them ali
   open      add over 64 objects in the open loop (oaas-load --rate: fixed arrival rates on
             16 connections of up to 10 streams), latency from each request's intended start
   drain     `demo serve` under oaas-load 16x10 (closed loop), SIGTERM at ~half the run
+  stores    add over 64 objects at 16x10 and 64x100 per object store (memory, sqlite NORMAL and
+            FULL, nats-kv with one and two processes) beside SQLite alone (benchmarks/sqlite-floor);
+            see stores.py. Its section of RESULTS.md sits between `<!-- stores:begin -->` and
+            `<!-- stores:end -->`: a run of only `stores` (make bench-stores) replaces just that.
 """
 import argparse
 import datetime
@@ -36,9 +40,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "grpc"))
 sys.path.insert(0, os.path.join(HERE, "..", "agents"))
 import bench as gb  # noqa: E402  (benchmarks/grpc/bench.py)
 import bench_agents  # noqa: E402  (benchmarks/agents: renice, SCHED_RR per thread)
+import proc_cpu  # noqa: E402  (benchmarks/agents: CPU seconds of a process)
 import grpc_body  # noqa: E402
 from report_format import pct as f_pct, rate as f_rate, us as f_us  # noqa: E402
 import results_section  # noqa: E402
+import stores  # noqa: E402  (benchmarks/bench/stores.py: the `stores` scenario)
 import svg_chart  # noqa: E402
 
 RPC_PATH = gb.RPC_PATH
@@ -128,32 +134,49 @@ def schedule(*procs):
 
 
 def run_load(args, port, conns, streams, extra, server, warmup, duration=None, count=None,
-             on_measuring=None, tag=""):
+             on_measuring=None, tag="", also=None):
     """oaas-load pinned to CLIENT_CPU with --progress --json; its progress lines are echoed
     (prefixed with `tag`); CPU of generator and server sampled at its phase lines, as
-    bench.py's run_oaas_load does. `on_measuring` is called when the measured phase starts."""
+    bench.py's run_oaas_load does. `on_measuring` is called when the measured phase starts.
+    `port` may be a list (oaas-load spreads the connections over them). `also`: {label: pid}
+    of other processes of the run (nats-server) whose CPU over the window goes in the result's
+    `also_cpu_s` (and which get the run's scheduling)."""
+    ports = port if isinstance(port, (list, tuple)) else [port]
+    also = also or {}
     full = ["taskset", "-c", str(args.client_cpu), args.load_bin, "--host", "127.0.0.1",
-            "--port", str(port), "-c", str(conns), "-m", str(streams), "--warmup", str(warmup),
+            "--port", ",".join(map(str, ports)), "-c", str(conns), "-m", str(streams), "--warmup", str(warmup),
             "--timeout", str(args.inactivity_timeout), "--json", "--progress"]
     full += ["-n", str(count)] if count else ["--duration", str(duration)]
     full += extra
     limit = warmup + (duration or 0) + args.inactivity_timeout + 60 + (count or 0) / 1000
     samples = {}
-    server_proc = server.proc if server else None
+    server_procs = list(getattr(server, "procs", [server.proc])) if server else []
+
+    def also_cpu():
+        out = {}
+        for label, pid in also.items():
+            try:
+                out[label] = proc_cpu.process_seconds(pid)
+            except (OSError, IndexError, ValueError):
+                out[label] = None
+        return out
 
     def on_line(proc, line):
         if "phase=measuring" in line:
-            schedule(proc, server_proc)
+            schedule(proc, *server_procs)
+            bench_agents.renice(*also.values())
+            samples["also_start"] = also_cpu()
             samples["main_start"] = gb.cpu_sample(proc.pid, server)
             if on_measuring:
                 on_measuring()
         elif "phase=draining" in line:
             samples["main_end"] = gb.cpu_sample(proc.pid, server)
+            samples["also_end"] = also_cpu()
         if line.startswith("t=") and tag:
             say(f"   {tag} {line}")
 
     result, code, timed_out, lines = gb.run_generator(full, limit, on_line,
-                                                      on_spawn=lambda proc: schedule(proc, server_proc))
+                                                      on_spawn=lambda proc: schedule(proc, *server_procs))
     stderr = [line for line in lines if not line.startswith("t=")]
     shown = [os.path.relpath(c, args.repo) if c == args.load_bin else c for c in full]
     result.update(exit_code=code, killed_after_timeout=timed_out, stderr_tail=stderr[-10:],
@@ -161,6 +184,10 @@ def run_load(args, port, conns, streams, extra, server, warmup, duration=None, c
     a, b = samples.get("main_start"), samples.get("main_end")
     if a and b and server is not None:
         result.update(gb.window_cpu(args, a, b, server))
+    if also and "also_start" in samples and "also_end" in samples:
+        result["also_cpu_s"] = {k: (None if samples["also_start"].get(k) is None or v is None
+                                    else v - samples["also_start"][k])
+                                for k, v in samples["also_end"].items()}
     return result
 
 
@@ -386,6 +413,7 @@ def targets_of(args, results, drain_r):
                      "n/a" if d["after_accepted"] is None else ("PASS" if d["after_accepted"] == 0 and d["ok"] else "FAIL")))
     else:
         rows.append(("drain under load: 0 calls failed after being accepted", "not run", "n/a"))
+    rows.extend(stores.targets_of(args, results))
     alloc = micro_allocations(args.repo)
     if alloc is None:
         rows.append(("allocations per InvokeObj echo on the server ≤ 10",
@@ -487,7 +515,7 @@ def headline(args, results):
 
 def charts(args, results):
     os.makedirs(args.charts_dir, exist_ok=True)
-    made = []
+    made = stores.charts(args, sys.modules[__name__], results)
     for scenario in args.scenarios:
         spec = SCENARIOS[scenario]
         levels = spec["levels"]
@@ -625,8 +653,27 @@ def write_report(args, results, probes, drain_r, started, chart_list):
     L.append("")
     L.append("Raw oaas-load JSON of every run: `raw.json` in the work folder printed at the end of the run.")
     L.append("")
-    results_section.write_keeping(args.out, "\n".join(L))
+    measured_stores = any(k[0] == "stores" for k in results)
+    results_section.write_keeping(args.out, "\n".join(L),
+                                  names=(results_section.AGENTS,) + (() if measured_stores else ("stores",)))
+    if measured_stores:
+        write_stores_section(args, results)
     return verdicts
+
+
+def write_stores_section(args, results):
+    """The stores scenario's section of RESULTS.md (replaced in place, appended if absent), with
+    its own run line and targets, so that `make bench-stores` alone updates only it."""
+    mi = args.machine
+    L = [f"Written by `{args.command_line}` on {args.started.strftime('%Y-%m-%d %H:%M:%S %Z').strip()}, commit "
+         f"{args.commit}; {mi['nproc']} CPUs ({mi['cpu']}), load average at start {mi['load']}. Scheduling: "
+         f"`SCHED={args.sched}`.", ""]
+    L.extend(stores.section(args, sys.modules[__name__], results))
+    rows = stores.targets_of(args, results)
+    L += ["| target | measured | verdict |", "|---|---|---|"]
+    L += [f"| {n} | {m} | **{v}** |" for n, m, v in rows]
+    L.append("")
+    results_section.replace_section(args.out, "stores", "\n".join(L))
 
 
 def drain_section(args, r):
@@ -693,7 +740,9 @@ def main():
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
     p.add_argument("--no-grpc-swift", action="store_true")
-    p.add_argument("--scenarios", default="echo,add64,addhot,open,drain")
+    p.add_argument("--scenarios", default="echo,add64,addhot,open,drain,stores")
+    p.add_argument("--store-targets", default=",".join(stores.TARGETS),
+                   help="the stores scenario's stores (default all): " + ",".join(stores.TARGETS))
     p.add_argument("--quick", action="store_true")
     p.add_argument("--command-line", default="scripts/bench.sh")
     p.add_argument("--drain-duration", type=int, default=6)
@@ -705,6 +754,8 @@ def main():
     args.demo_bin = os.environ.get("BENCH_DEMO_BIN", "")
     args.load_bin = os.environ.get("BENCH_LOAD_BIN", "")
     args.ref_bin = os.environ.get("BENCH_REF_BIN", "")
+    args.floor_bin = os.environ.get("BENCH_FLOOR_BIN", "")
+    args.store_targets = [t for t in args.store_targets.split(",") if t]
     args.start_timeout, args.inactivity_timeout = 30, 15
     if args.sched == "rr":
         bench_agents.REALTIME = 1
@@ -714,6 +765,7 @@ def main():
     wanted = [s for s in args.scenarios.split(",") if s]
     args.scenarios = [s for s in SCENARIOS if s in wanted]
     do_drain = "drain" in wanted
+    do_stores = "stores" in wanted
     args.charts_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), "charts")
 
     started = datetime.datetime.now().astimezone()
@@ -740,6 +792,7 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
 
     runs = sum(len(SCENARIOS[s]["levels"]) * len(args.targets) for s in args.scenarios) + (1 if do_drain else 0)
+    args.started = started
     done = 0
     results, probes, drain_r = {}, {}, None
     t0 = time.monotonic()
@@ -758,6 +811,7 @@ def main():
         results = {tuple(k.split(" ")): r for k, r in raw.items()}
         args.scenarios = [s for s in args.scenarios if any(k[0] == s for k in results)]
         do_drain = False
+        do_stores = any(k[0] == "stores" for k in results)
     try:
         for scenario in (args.scenarios if not args.from_raw else []):
             spec = SCENARIOS[scenario]
@@ -787,6 +841,12 @@ def main():
             d = drain_counts(drain_r)
             say(f"   succeeded {drain_r.get('succeeded')}, failed after accepted {d['after_accepted']}, "
                 f"refused {d['refused']}, failures {d.get('failures')}, server exit {drain_r.get('server_exit')}")
+        if do_stores and not args.from_raw:
+            say(f"== [{time.monotonic() - t0:.0f} s] object stores: add over 64 objects per store "
+                f"({', '.join(args.store_targets)}) and SQLite alone")
+            store_results, store_probes = stores.run_all(args, sys.modules[__name__], say)
+            results.update(store_results)
+            probes.update(store_probes)
         with open(os.path.join(args.workdir, "raw.json") if not args.from_raw else os.devnull, "w") as f:
             raw = {f"{s} {t} {lv}": r for (s, t, lv), r in results.items()}
             raw["drain"] = drain_r
@@ -795,9 +855,16 @@ def main():
                            "machine": args.machine, "commit": args.commit}
             json.dump(raw, f, indent=1, default=str)
         chart_list = charts(args, results)
-        verdicts = write_report(args, results, probes, drain_r, started, chart_list)
-        if os.path.abspath(args.out) == os.path.join(os.path.abspath(args.repo), "benchmarks", "RESULTS.md"):
-            update_readme(args, results, verdicts, chart_list)  # not for a trial elsewhere (RESULTS=...)
+        if args.from_raw:
+            args.started = started
+        if args.scenarios or drain_r is not None:
+            verdicts = write_report(args, results, probes, drain_r, started, chart_list)
+            if os.path.abspath(args.out) == os.path.join(os.path.abspath(args.repo), "benchmarks", "RESULTS.md"):
+                update_readme(args, results, verdicts, chart_list)  # not for a trial elsewhere (RESULTS=...)
+        else:
+            # Only the stores (make bench-stores): its own section, the rest of the file as it was.
+            write_stores_section(args, results)
+            verdicts = stores.targets_of(args, results)
     finally:
         gb.cleanup()
     say(f"\nwrote {args.out} and {len(chart_list)} charts in {os.path.relpath(args.charts_dir, args.repo)} "
