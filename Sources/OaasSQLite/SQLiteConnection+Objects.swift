@@ -15,32 +15,41 @@ extension SQLiteConnection {
 
     /// Applies one write of a batch inside the caller's transaction.
     func apply(_ write: SQLiteObjectWrite) throws(SQLiteStoreError) -> SQLiteWriteOutcome {
-        let actual = try currentVersion(write.key)
-        guard actual == write.expectedVersion else { return .conflict(actual: actual) }
+        // An existing object changes (the common case): an UPDATE guarded by the version. A
+        // new one: an INSERT that does nothing over an existing row (a tombstone included).
+        let changed = write.expectedVersion != 0
+            ? try change(.updateIfVersion, write)
+            : try change(.insertNew, write)
+        if changed { return .written }
+        return .conflict(actual: try currentVersion(write.key))
+    }
 
-        let upsert = statement(.upsert)
-        try bind(write.key, to: upsert, "write")
-        try check(bindVersion(write.newVersion, to: upsert, at: 4), "write")
+    /// Runs the update or insert of `write` and says whether it changed a row.
+    private func change(_ which: SQLiteStatement, _ write: SQLiteObjectWrite) throws(SQLiteStoreError) -> Bool {
+        let prepared = statement(which)
+        try bind(write.key, to: prepared, "write")
+        try check(bindVersion(write.newVersion, to: prepared, at: 4), "write")
+        if which == .updateIfVersion { try check(bindVersion(write.expectedVersion, to: prepared, at: 6), "write") }
         let failure: SQLiteStoreError?
         if let record = write.record {
             failure = record.withUnsafeBytes { bytes in
                 defer {
-                    sqlite3_reset(upsert)
+                    sqlite3_reset(prepared)
                     // SQLite keeps a borrowed pointer until the parameter is rebound.
-                    sqlite3_bind_null(upsert, 5)
+                    sqlite3_bind_null(prepared, 5)
                 }
-                var code = bindBorrowedBlob(bytes, to: upsert, at: 5)
-                if code == SQLITE_OK { code = sqlite3_step(upsert) }
+                var code = bindBorrowedBlob(bytes, to: prepared, at: 5)
+                if code == SQLITE_OK { code = sqlite3_step(prepared) }
                 return code == SQLITE_DONE ? nil : error(code, "write")
             }
         } else {
-            defer { sqlite3_reset(upsert) }
-            var code = sqlite3_bind_null(upsert, 5)
-            if code == SQLITE_OK { code = sqlite3_step(upsert) }
+            defer { sqlite3_reset(prepared) }
+            var code = sqlite3_bind_null(prepared, 5)
+            if code == SQLITE_OK { code = sqlite3_step(prepared) }
             failure = code == SQLITE_DONE ? nil : error(code, "write")
         }
         if let failure { throw failure }
-        return .written
+        return changedRows == 1
     }
 
     /// The row's version, 0 when there is none.

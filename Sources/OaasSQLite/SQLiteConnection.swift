@@ -121,6 +121,9 @@ final class SQLiteConnection {
         throw error(code, operation)
     }
 
+    /// Rows the last INSERT, UPDATE or DELETE on this connection changed.
+    var changedRows: Int64 { sqlite3_changes64(db) }
+
     /// Runs a statement without parameters or rows (BEGIN, COMMIT, ROLLBACK).
     func run(_ which: SQLiteStatement, _ operation: String) throws(SQLiteStoreError) {
         let prepared = statement(which)

@@ -5,7 +5,8 @@ enum SQLiteStatement: Int, CaseIterable {
     case commit
     case rollback
     case selectVersion
-    case upsert
+    case updateIfVersion
+    case insertNew
     case selectRow
     case keysAll
     case keysOfClass
@@ -25,12 +26,18 @@ enum SQLiteStatement: Int, CaseIterable {
         case .rollback: "ROLLBACK"
         case .selectVersion:
             "SELECT version FROM objects WHERE class_id = ?1 AND partition_id = ?2 AND object_id = ?3"
-        case .upsert:
+        // The compare-and-set is in the statement: one statement decides and writes, and
+        // only a write that changed no row needs a look at the version (to report it).
+        case .updateIfVersion:
+            """
+            UPDATE objects SET version = ?4, record = ?5
+            WHERE class_id = ?1 AND partition_id = ?2 AND object_id = ?3 AND version = ?6
+            """
+        case .insertNew:
             """
             INSERT INTO objects (class_id, partition_id, object_id, version, record)
             VALUES (?1, ?2, ?3, ?4, ?5)
-            ON CONFLICT (class_id, partition_id, object_id)
-            DO UPDATE SET version = excluded.version, record = excluded.record
+            ON CONFLICT (class_id, partition_id, object_id) DO NOTHING
             """
         case .selectRow:
             "SELECT version, record FROM objects WHERE class_id = ?1 AND partition_id = ?2 AND object_id = ?3"

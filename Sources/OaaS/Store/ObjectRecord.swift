@@ -20,28 +20,82 @@ public enum ObjectRecord {
     public static let schemaVersion = 1
 
     /// The record of `object` holding `entries`.
+    ///
+    /// Written in one pass into one array: the nested messages' lengths are computed first
+    /// (a commit encodes one record per changed object, on the writer's thread).
     public static func encode(_ object: ObjectIdentity, entries: ObjectEntries) -> [UInt8] {
-        var writer = RecordWriter()
-        writer.message(field: 1) { meta in
-            meta.string(field: 1, object.classID)
-            meta.varint(field: 2, UInt64(object.partitionID))
-            if let numeric = canonicalUInt64(object.objectID) { meta.varint(field: 3, numeric) }
-            meta.string(field: 4, object.objectID, always: true)
-        }
-        for (key, value) in sortedEntries(entries) {
+        let numericID = canonicalUInt64(object.objectID)
+        var metaLength = stringFieldLength(object.classID, always: false) + stringFieldLength(object.objectID, always: true)
+        if object.partitionID != 0 { metaLength += 1 + varintLength(UInt64(object.partitionID)) }
+        if let numericID, numericID != 0 { metaLength += 1 + varintLength(numericID) }
+        let sorted = sortedEntries(entries)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 + varintLength(UInt64(metaLength)) + metaLength + sorted.reduce(0) { $0 + $1.1.count + 16 + $1.0.utf8.count })
+        bytes.append(0x0A)  // ObjData.metadata
+        putVarint(UInt64(metaLength), into: &bytes)
+        putString(field: 1, object.classID, always: false, into: &bytes)
+        if object.partitionID != 0 { putVarintField(2, UInt64(object.partitionID), into: &bytes) }
+        if let numericID, numericID != 0 { putVarintField(3, numericID, into: &bytes) }
+        putString(field: 4, object.objectID, always: true, into: &bytes)
+        for (key, value) in sorted {
+            let valueLength = value.isEmpty ? 0 : 1 + varintLength(UInt64(value.count)) + value.count
+            let valueField = 1 + varintLength(UInt64(valueLength)) + valueLength
             if let index = canonicalUInt64(key), index <= UInt64(UInt32.max) {
-                writer.message(field: 2) { entry in
-                    entry.varint(field: 1, index)
-                    entry.message(field: 2) { $0.bytes(field: 1, value) }
-                }
+                bytes.append(0x12)  // ObjData.entries, map<uint32, ValData>
+                putVarint(UInt64((index == 0 ? 0 : 1 + varintLength(index)) + valueField), into: &bytes)
+                if index != 0 { putVarintField(1, index, into: &bytes) }
             } else {
-                writer.message(field: 4) { entry in
-                    entry.string(field: 1, key)
-                    entry.message(field: 2) { $0.bytes(field: 1, value) }
-                }
+                bytes.append(0x22)  // ObjData.entries_str, map<string, ValData>
+                putVarint(UInt64(stringFieldLength(key, always: false) + valueField), into: &bytes)
+                putString(field: 1, key, always: false, into: &bytes)
+            }
+            bytes.append(0x12)  // the map entry's value
+            putVarint(UInt64(valueLength), into: &bytes)
+            if !value.isEmpty {
+                bytes.append(0x0A)  // ValData.data
+                putVarint(UInt64(value.count), into: &bytes)
+                bytes.append(contentsOf: value)
             }
         }
-        return writer.bytes
+        return bytes
+    }
+
+    private static func varintLength(_ value: UInt64) -> Int {
+        var value = value
+        var length = 1
+        while value >= 0x80 {
+            value >>= 7
+            length += 1
+        }
+        return length
+    }
+
+    private static func stringFieldLength(_ text: String, always: Bool) -> Int {
+        let count = text.utf8.count
+        guard always || count > 0 else { return 0 }
+        return 1 + varintLength(UInt64(count)) + count
+    }
+
+    private static func putVarint(_ value: UInt64, into bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    private static func putVarintField(_ field: UInt8, _ value: UInt64, into bytes: inout [UInt8]) {
+        bytes.append(field << 3)
+        putVarint(value, into: &bytes)
+    }
+
+    private static func putString(field: UInt8, _ text: String, always: Bool, into bytes: inout [UInt8]) {
+        let count = text.utf8.count
+        guard always || count > 0 else { return }
+        bytes.append(field << 3 | 2)
+        putVarint(UInt64(count), into: &bytes)
+        bytes.append(contentsOf: text.utf8)
     }
 
     /// A record read back: the identity it names (if it names one) and its entries.
@@ -159,51 +213,4 @@ public struct ObjectRecordError: Error, Equatable, CustomStringConvertible {
     /// What is malformed.
     public let reason: String
     public var description: String { "the stored object record is malformed: \(reason)" }
-}
-
-/// Appends protobuf fields to a byte array. Nested messages are written into a scratch writer
-/// and copied with their length: records are small, and this keeps the writer simple.
-private struct RecordWriter {
-    var bytes: [UInt8] = []
-
-    mutating func varint(field: Int, _ value: UInt64) {
-        guard value != 0 else { return }
-        key(field, wireType: 0)
-        putVarint(value)
-    }
-
-    mutating func string(field: Int, _ text: String, always: Bool = false) {
-        guard always || !text.isEmpty else { return }
-        key(field, wireType: 2)
-        putVarint(UInt64(text.utf8.count))
-        bytes.append(contentsOf: text.utf8)
-    }
-
-    mutating func bytes(field: Int, _ data: Data) {
-        guard !data.isEmpty else { return }
-        key(field, wireType: 2)
-        putVarint(UInt64(data.count))
-        bytes.append(contentsOf: data)
-    }
-
-    mutating func message(field: Int, _ body: (inout RecordWriter) -> Void) {
-        var inner = RecordWriter()
-        body(&inner)
-        key(field, wireType: 2)
-        putVarint(UInt64(inner.bytes.count))
-        bytes.append(contentsOf: inner.bytes)
-    }
-
-    private mutating func key(_ field: Int, wireType: Int) {
-        putVarint(UInt64(field << 3 | wireType))
-    }
-
-    private mutating func putVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
 }

@@ -152,7 +152,7 @@ struct WriteBehindCollapseTests {
         let identity = ObjectIdentity(classID: "c", partitionID: 0, objectID: object)
         return StagedWrite(object: identity,
                            write: DurableWrite(object: identity, expectedVersion: expected, newVersion: new, entries: ["0": Data(value.utf8)]),
-                           cached: CachedObject(stored: nil), lostSnapshot: 0, notify: { _ in })
+                           cached: CachedObject(stored: nil), lostSnapshot: 0, loop: nil, notify: { _ in })
     }
 
     @Test("a chain of commits of one object is one row of its last value; a broken chain starts a row of its own")
@@ -163,10 +163,10 @@ struct WriteBehindCollapseTests {
             staged("x", 4, 5, "f"),  // read again from the file after a failure: not a continuation
             staged("x", 5, 6, "g"),
         ]
-        let rows = WriteBehindStore.collapse(batch)
-        #expect(rows.map(\.items) == [[0, 2, 3], [1], [4], [5, 6]])
-        #expect(rows.map(\.write.expectedVersion) == [4, 0, 2, 4])
-        #expect(rows.map(\.write.newVersion) == [7, 1, 3, 6])
-        #expect(rows.map { $0.write.entries?["0"].map { String(decoding: $0, as: UTF8.self) } } == ["d", "b", "e", "g"])
+        let (rows, rowOfItem) = WriteBehindStore.collapse(batch)
+        #expect(rowOfItem == [0, 1, 0, 0, 2, 3, 3])
+        #expect(rows.map(\.expectedVersion) == [4, 0, 2, 4])
+        #expect(rows.map(\.newVersion) == [7, 1, 3, 6])
+        #expect(rows.map { $0.entries?["0"].map { String(decoding: $0, as: UTF8.self) } } == ["d", "b", "e", "g"])
     }
 }

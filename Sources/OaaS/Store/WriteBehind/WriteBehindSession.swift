@@ -38,7 +38,7 @@ final class WriteBehindSession: LoopTurnObserver {
                durable: @escaping (Result<Void, ObjectStoreError>) -> Void) throws(ObjectStoreError) -> UInt64 {
         assert(loop.inLoop)
         let (version, write) = try store.stage(object, entries: entries, expectedVersion: expectedVersion,
-                                               notify: onLoop(durable))
+                                               loop: loop, notify: durable)
         add(write)
         return version
     }
@@ -47,7 +47,7 @@ final class WriteBehindSession: LoopTurnObserver {
     /// at once when nothing is pending.
     func afterDurable(_ object: ObjectIdentity, completion: @escaping (Result<Void, ObjectStoreError>) -> Void) {
         assert(loop.inLoop)
-        guard let barrier = store.barrier(for: object, notify: onLoop(completion)) else { return completion(.success(())) }
+        guard let barrier = store.barrier(for: object, loop: loop, notify: completion) else { return completion(.success(())) }
         add(barrier)
     }
 
@@ -60,18 +60,5 @@ final class WriteBehindSession: LoopTurnObserver {
         let writes = turnWrites
         turnWrites.removeAll(keepingCapacity: true)
         store.enqueue(writes, on: runner)
-    }
-
-    /// Wraps a loop-thread completion so the writer may call it from wherever its
-    /// transaction finished (another loop's thread, when two loops share the store).
-    private func onLoop(_ body: @escaping (Result<Void, ObjectStoreError>) -> Void)
-        -> @Sendable (Result<Void, ObjectStoreError>) -> Void {
-        let loop = self.loop
-        let target = UncheckedTransfer(body)
-        return { fate in
-            if loop.inLoop { return target.value(fate) }
-            // A loop that takes no more work has no caller left to tell.
-            try? loop.execute { target.value(fate) }
-        }
     }
 }

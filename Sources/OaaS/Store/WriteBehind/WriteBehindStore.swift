@@ -154,8 +154,9 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
     /// be called with the write's fate. `entries` `nil` deletes the object.
     /// - Throws: ``ObjectStoreError`` `.conflict` when the version moved on (or the object is
     ///   not cached: the caller's view of it is too old to trust).
-    func stage(_ object: ObjectIdentity, entries: ObjectEntries?, expectedVersion: UInt64,
-               notify: @escaping @Sendable (Result<Void, ObjectStoreError>) -> Void) throws(ObjectStoreError) -> (UInt64, StagedWrite) {
+    /// - Parameter loop: the loop whose thread `notify` must run on; `nil` for any thread.
+    func stage(_ object: ObjectIdentity, entries: ObjectEntries?, expectedVersion: UInt64, loop: EventLoop?,
+               notify: @escaping (Result<Void, ObjectStoreError>) -> Void) throws(ObjectStoreError) -> (UInt64, StagedWrite) {
         let outcome: Result<(UInt64, StagedWrite), ObjectStoreError> = state.withLock { state in
             guard let cached = state.objects[object] else {
                 return .failure(ObjectStoreError(object: object, reason: .conflict(expected: expectedVersion, actual: 0)))
@@ -168,18 +169,20 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
             cached.stored = StoredObject(entries: entries ?? [:], version: version)
             cached.unflushed += 1
             let write = DurableWrite(object: object, expectedVersion: current, newVersion: version, entries: entries)
-            return .success((version, StagedWrite(object: object, write: write, cached: cached, lostSnapshot: cached.lost, notify: notify)))
+            return .success((version, StagedWrite(object: object, write: write, cached: cached, lostSnapshot: cached.lost,
+                                                  loop: loop, notify: notify)))
         }
         return try outcome.get()
     }
 
     /// A marker that completes when everything staged for `object` so far is durable, or
     /// `nil` when it already is (or the object is not cached, so nothing of it is pending).
-    func barrier(for object: ObjectIdentity,
-                 notify: @escaping @Sendable (Result<Void, ObjectStoreError>) -> Void) -> StagedWrite? {
-        state.withLock { state in
+    func barrier(for object: ObjectIdentity, loop: EventLoop?,
+                 notify: @escaping (Result<Void, ObjectStoreError>) -> Void) -> StagedWrite? {
+        let notify = UncheckedTransfer(notify)
+        return state.withLock { state in
             guard let cached = state.objects[object], cached.unflushed > 0 else { return nil }
-            return StagedWrite(object: object, write: nil, cached: cached, lostSnapshot: cached.lost, notify: notify)
+            return StagedWrite(object: object, write: nil, cached: cached, lostSnapshot: cached.lost, loop: loop, notify: notify.value)
         }
     }
 
@@ -201,26 +204,18 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
             return batch
         }
         guard let batch else { return }
-        let rows = Self.collapse(batch)
+        let (rows, rowOfItem) = Self.collapse(batch)
         guard !rows.isEmpty else {
             // Only barriers: everything they wait for finished with an earlier transaction.
-            return finish(batch, rows: [], .success([]), on: runner)
+            return finish(batch, rows: [], rowOfItem: rowOfItem, .success([]), on: runner)
         }
         let file = self.file
-        let writes = rows.map(\.write)
         let box = ResultBox<[DurableWriteOutcome]>()
         runner.run({
-            box.result = Result { try file.write(writes) }
+            box.result = Result { try file.write(rows) }
         }, { [self] in
-            finish(batch, rows: rows, box.result!, on: runner)
+            finish(batch, rows: rows, rowOfItem: rowOfItem, box.result!, on: runner)
         })
-    }
-
-    /// One row write of a transaction and the staged writes it carries.
-    struct RowWrite {
-        var write: DurableWrite
-        /// Indexes in the batch of the staged writes it carries.
-        var items: [Int]
     }
 
     /// The batch's writes as row writes: consecutive commits of one object (each naming the
@@ -228,67 +223,70 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
     /// expected version, so a hot object costs one row per transaction however many calls
     /// changed it. A write that does not continue the object's chain (one staged after the
     /// object was read again from the file) starts a row of its own, written after.
-    static func collapse(_ batch: [StagedWrite]) -> [RowWrite] {
-        var rows: [RowWrite] = []
+    /// - Returns: the rows, and for each staged write the index of its row (-1 for barriers).
+    static func collapse(_ batch: [StagedWrite]) -> (rows: [DurableWrite], rowOfItem: [Int]) {
+        var rows: [DurableWrite] = []
+        var rowOfItem = [Int](repeating: -1, count: batch.count)
         var lastRow: [ObjectIdentity: Int] = [:]
         for (index, item) in batch.enumerated() {
             guard let write = item.write else { continue }
-            if let row = lastRow[write.object], rows[row].write.newVersion == write.expectedVersion {
-                let first = rows[row].write
-                rows[row].write = DurableWrite(object: write.object, expectedVersion: first.expectedVersion,
-                                               newVersion: write.newVersion, entries: write.entries)
-                rows[row].items.append(index)
+            if let row = lastRow[write.object], rows[row].newVersion == write.expectedVersion {
+                rows[row] = DurableWrite(object: write.object, expectedVersion: rows[row].expectedVersion,
+                                         newVersion: write.newVersion, entries: write.entries)
+                rowOfItem[index] = row
             } else {
                 lastRow[write.object] = rows.count
-                rows.append(RowWrite(write: write, items: [index]))
+                rowOfItem[index] = rows.count
+                rows.append(write)
             }
         }
-        return rows
+        return (rows, rowOfItem)
     }
 
-    private func finish(_ batch: [StagedWrite], rows: [RowWrite], _ result: Result<[DurableWriteOutcome], any Error>,
-                        on runner: BlockingRunner) {
-        var notices: [(@Sendable (Result<Void, ObjectStoreError>) -> Void, Result<Void, ObjectStoreError>)] = []
-        notices.reserveCapacity(batch.count)
+    private func finish(_ batch: [StagedWrite], rows: [DurableWrite], rowOfItem: [Int],
+                        _ result: Result<[DurableWriteOutcome], any Error>, on runner: BlockingRunner) {
+        var fates: [Result<Void, ObjectStoreError>] = []
+        fates.reserveCapacity(batch.count)
         let location = file.location
         let idle: [@Sendable () -> Void] = state.withLock { state in
-            // Writes first, then barriers: a barrier fails if a write of its object failed,
-            // in this transaction or an earlier one.
-            for (rowIndex, row) in rows.enumerated() {
-                let rowFate: Result<Void, ObjectStoreError>
+            let rowFates: [Result<Void, ObjectStoreError>] = rows.indices.map { row in
+                let write = rows[row]
                 switch result {
                 case .success(let outcomes):
-                    switch outcomes[rowIndex] {
+                    switch outcomes[row] {
                     case .written:
-                        rowFate = .success(())
+                        return .success(())
                     case .conflict(let actual):
-                        rowFate = .failure(ObjectStoreError(object: row.write.object,
-                                                            reason: .conflict(expected: row.write.expectedVersion, actual: actual)))
+                        return .failure(ObjectStoreError(object: write.object, reason: .conflict(expected: write.expectedVersion, actual: actual)))
                     }
                 case .failure(let error):
-                    rowFate = .failure(ObjectStoreError(object: row.write.object,
-                                                        reason: .unavailable("writing \(location) failed: \(ErrorReport.text(of: error))")))
-                }
-                for index in row.items {
-                    let item = batch[index]
-                    item.cached.unflushed -= 1
-                    if case .failure = rowFate {
-                        item.cached.lost += 1
-                        state.statistics.failedWrites += 1
-                        // The memory is ahead of the file now: forget it, so the next call
-                        // reads what the file really holds.
-                        if state.objects[item.object] === item.cached { state.objects[item.object] = nil }
-                    } else {
-                        state.statistics.writes += 1
-                    }
-                    notices.append((item.notify, rowFate))
+                    return .failure(ObjectStoreError(object: write.object,
+                                                     reason: .unavailable("writing \(location) failed: \(ErrorReport.text(of: error))")))
                 }
             }
-            for item in batch where item.write == nil {
-                let fate: Result<Void, ObjectStoreError> = item.cached.lost == item.lostSnapshot
-                    ? .success(())
-                    : .failure(ObjectStoreError(object: item.object, reason: .unavailable("the state this call read was not written to \(location)")))
-                notices.append((item.notify, fate))
+            // Writes first, then barriers: a barrier fails if a write of its object failed,
+            // in this transaction or an earlier one.
+            for (index, item) in batch.enumerated() where item.write != nil {
+                let fate = rowFates[rowOfItem[index]]
+                item.cached.unflushed -= 1
+                if case .failure = fate {
+                    item.cached.lost += 1
+                    state.statistics.failedWrites += 1
+                    // The memory is ahead of the file now: forget it, so the next call reads
+                    // what the file really holds.
+                    if state.objects[item.object] === item.cached { state.objects[item.object] = nil }
+                } else {
+                    state.statistics.writes += 1
+                }
+            }
+            for (index, item) in batch.enumerated() {
+                if item.write != nil {
+                    fates.append(rowFates[rowOfItem[index]])
+                } else {
+                    fates.append(item.cached.lost == item.lostSnapshot
+                        ? .success(())
+                        : .failure(ObjectStoreError(object: item.object, reason: .unavailable("the state this call read was not written to \(location)"))))
+                }
             }
             if !rows.isEmpty {
                 if case .success = result {
@@ -304,7 +302,16 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
             state.idleWaiters = []
             return waiters
         }
-        for (notify, fate) in notices { notify(fate) }
+        for (item, fate) in zip(batch, fates) {
+            guard let loop = item.loop, !loop.inLoop else {
+                item.notify(fate)
+                continue
+            }
+            // Another loop's call (two loops share the store): told on its own thread. A loop
+            // that takes no more work has no caller left to tell.
+            let notify = UncheckedTransfer(item.notify)
+            try? loop.execute { notify.value(fate) }
+        }
         for waiter in idle { waiter() }
         writeNext(on: runner)
     }
@@ -333,7 +340,7 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let version = LockedValue<UInt64>(0)
             do {
-                let (staged, write) = try stage(object, entries: entries, expectedVersion: expectedVersion) { fate in
+                let (staged, write) = try stage(object, entries: entries, expectedVersion: expectedVersion, loop: nil) { fate in
                     continuation.resume(with: fate.map { version.withLock { $0 } })
                 }
                 version.withLock { $0 = staged }
@@ -387,12 +394,15 @@ final class CachedObject: @unchecked Sendable {
 /// A change decided in memory and waiting for the writer, or (without a write) a barrier
 /// that completes once the writes of its object before it are finished. Any thread.
 struct StagedWrite: @unchecked Sendable {
-    // @unchecked: `cached` is touched only under the store's lock.
+    // @unchecked: `cached` is touched only under the store's lock, and `notify` is called
+    // only on `loop`'s thread (any thread when `loop` is nil).
     let object: ObjectIdentity
     let write: DurableWrite?
     let cached: CachedObject
     let lostSnapshot: Int
-    let notify: @Sendable (Result<Void, ObjectStoreError>) -> Void
+    /// Where `notify` runs: on this loop's thread; on any thread when `nil`.
+    let loop: EventLoop?
+    let notify: (Result<Void, ObjectStoreError>) -> Void
 }
 
 /// What the writer has done. Any thread (a value).
