@@ -42,7 +42,7 @@ enum ServeCommand {
         let storeURL = options.storeURL ?? ProcessInfo.processInfo.environment["OPRC_STORE_URL"] ?? defaultStoreURL
         let store: any ObjectStore
         do {
-            store = try ObjectStores.open(storeURL, config: base)
+            store = try oaas.openStore(storeURL, config: base)
         } catch {
             complain("demo serve: \(error.message)")
             exit(1)

@@ -52,9 +52,15 @@ public final class Oaas: @unchecked Sendable {
             problem = error
             config = try! OaasConfig(environment: [:])
         }
-        let (store, storeProblem) = Self.openStore(config)
-        state = LockedValue(State(config: config, configurationProblem: problem ?? storeProblem,
-                                  store: store, logger: Self.makeLogger(config)))
+        state = LockedValue(State(config: config, configurationProblem: problem,
+                                  store: config.store ?? InMemoryObjectStore(), logger: Self.makeLogger(config)))
+        if config.store == nil, problem == nil {
+            let (store, storeProblem) = openStore(config)
+            state.withLock { state in
+                state.store = store
+                state.configurationProblem = storeProblem
+            }
+        }
     }
 
     private static func makeLogger(_ config: OaasConfig) -> Logger {
@@ -70,14 +76,35 @@ public final class Oaas: @unchecked Sendable {
     /// ``OaasConfig/storeURL`` names, opened now (a file, a connection). A store that cannot
     /// be opened leaves an empty in-memory store in its place and the reason, which
     /// `startServer` and `startAgent` then report instead of serving without it.
-    private static func openStore(_ config: OaasConfig) -> (any ObjectStore, ConfigurationError?) {
+    private func openStore(_ config: OaasConfig) -> (any ObjectStore, ConfigurationError?) {
         if let store = config.store { return (store, nil) }
         do {
-            return (try ObjectStores.open(config.storeURL, config: config), nil)
+            return (try openStore(config.storeURL, config: config), nil)
         } catch {
             return (InMemoryObjectStore(), ConfigurationError(setting: "storeURL", value: BusURLRedaction.redacted(config.storeURL),
                                                              expected: "a store that opens (\(error.message))"))
         }
+    }
+
+    /// Opens the store `url` names (see ``ObjectStores/open(_:config:readOnly:)``). A NATS
+    /// store's connection runs on the runtime's own loop, the one its server and agents use
+    /// by default, so their calls reach it without a thread hop; the loop stays up until the
+    /// store is closed.
+    /// - Throws: ``ObjectStoreOpenError`` naming the store and the cause.
+    /// Blocks while it opens: any thread but a loop thread.
+    public func openStore(_ url: String, config: OaasConfig? = nil) throws(ObjectStoreOpenError) -> any ObjectStore {
+        let config = config ?? self.config
+        guard case .natsKV? = try? StoreURL.parse(url) else {
+            return try ObjectStores.open(url, config: config)
+        }
+        let loop: EventLoop
+        do {
+            loop = try ownLoop.acquire()
+        } catch {
+            throw ObjectStoreOpenError(store: BusURLRedaction.redacted(url), cause: "cannot start the runtime's loop: \(error)")
+        }
+        let ownLoop = self.ownLoop
+        return try ObjectStores.open(url, config: config, readOnly: false, loop: (loop, { await ownLoop.release(loop) }))
     }
 
     /// Replaces the configuration (the design's `oaas.configure`). The object store is
@@ -87,7 +114,7 @@ public final class Oaas: @unchecked Sendable {
     /// settings and store it started with until it is restarted.
     /// Any thread but a loop thread (opening a store may wait for it).
     public func configure(_ config: OaasConfig) {
-        let (store, storeProblem) = Self.openStore(config)
+        let (store, storeProblem) = openStore(config)
         state.withLock { state in
             state.config = config
             state.configurationProblem = storeProblem

@@ -1,3 +1,5 @@
+import OaasLoop
+
 /// Opens the store a store URL names (see ``StoreURL``).
 public enum ObjectStores {
     /// The store `url` names, opened: for `memory` a new empty store; for `sqlite:` the file
@@ -8,6 +10,14 @@ public enum ObjectStores {
     /// - Throws: ``ObjectStoreOpenError`` naming the store and the cause.
     /// Blocks while it opens: any thread but a loop thread.
     public static func open(_ url: String, config: OaasConfig, readOnly: Bool = false) throws(ObjectStoreOpenError) -> any ObjectStore {
+        try open(url, config: config, readOnly: readOnly, loop: nil)
+    }
+
+    /// ``open(_:config:readOnly:)`` with the loop a NATS store's connection runs on (and how
+    /// to give it back when the store closes, or at once if opening fails); `nil` gives the
+    /// store a loop of its own. Other stores take no loop.
+    static func open(_ url: String, config: OaasConfig, readOnly: Bool,
+                     loop: (loop: EventLoop, release: @Sendable () async -> Void)?) throws(ObjectStoreOpenError) -> any ObjectStore {
         let parsed: StoreURL
         do {
             parsed = try StoreURL.parse(url)
@@ -21,7 +31,7 @@ public enum ObjectStores {
             return try SQLiteObjectStore.open(path: path, synchronous: synchronous, cacheCapacity: config.storeCacheObjects,
                                               exclusive: !readOnly)
         case .natsKV(let servers, let bucket, let replicas):
-            return try NATSKVObjectStore.open(servers: servers, bucket: bucket, replicas: replicas, config: config)
+            return try NATSKVObjectStore.open(servers: servers, bucket: bucket, replicas: replicas, config: config, loop: loop)
         }
     }
 }

@@ -25,6 +25,9 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
     /// The bucket's name.
     public let bucket: String
     private let loop: EventLoop
+    /// How the loop is given back at ``close()``: stopped (the store's own) or released to
+    /// its owner.
+    private let releaseLoop: @Sendable () async -> Void
     private let client: UncheckedTransfer<NATSClient>
     private let kv: UncheckedTransfer<JetStreamKeyValue>
     private let cache: LockedValue<ObjectCache>
@@ -34,9 +37,11 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
     static let schemaKey = "oaas-schema"
     static let schemaHeader = "Oaas-Schema"
 
-    private init(bucket: String, loop: EventLoop, client: NATSClient, kv: JetStreamKeyValue, cacheCapacity: Int, timeout: Duration) {
+    private init(bucket: String, loop: EventLoop, releaseLoop: @escaping @Sendable () async -> Void, client: NATSClient,
+                 kv: JetStreamKeyValue, cacheCapacity: Int, timeout: Duration) {
         self.bucket = bucket
         self.loop = loop
+        self.releaseLoop = releaseLoop
         self.client = UncheckedTransfer(client)
         self.kv = UncheckedTransfer(kv)
         cache = LockedValue(ObjectCache(capacity: cacheCapacity))
@@ -44,15 +49,29 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
     }
 
     /// Connects to `servers`, opens (or creates) `bucket` and checks its schema.
+    /// - Parameters:
+    ///   - loop: the loop its connection runs on, with how to give it back at ``close()``
+    ///     (also when opening fails); `nil` starts a loop of the store's own. Calls made on the
+    ///     connection's loop reach it without a thread hop.
     /// - Throws: ``ObjectStoreOpenError`` naming the store and the cause.
     /// Blocks while it opens: any thread but a loop thread.
-    public static func open(servers: String, bucket: String, replicas: Int, config: OaasConfig) throws(ObjectStoreOpenError) -> NATSKVObjectStore {
+    public static func open(servers: String, bucket: String, replicas: Int, config: OaasConfig,
+                            loop given: (loop: EventLoop, release: @Sendable () async -> Void)? = nil) throws(ObjectStoreOpenError) -> NATSKVObjectStore {
         let shown = StoreURL.natsKV(servers: servers, bucket: bucket, replicas: replicas).redacted
         let loop: EventLoop
-        do {
-            loop = try EventLoop.startOwned(name: "oaas-store-nats-kv")
-        } catch {
-            throw ObjectStoreOpenError(store: shown, cause: "cannot start its event loop: \(error)")
+        let releaseLoop: @Sendable () async -> Void
+        if let given {
+            (loop, releaseLoop) = given
+        } else {
+            do {
+                loop = try EventLoop.startOwned(name: "oaas-store-nats-kv")
+            } catch {
+                throw ObjectStoreOpenError(store: shown, cause: "cannot start its event loop: \(error)")
+            }
+            releaseLoop = {
+                loop.stop()
+                _ = await loop.terminated()
+            }
         }
         let outcome = LockedValue<Result<NATSKVObjectStore, ObjectStoreOpenError>?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -81,7 +100,7 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
                 } catch {
                     return client.close { finish(.failure(ObjectStoreOpenError(store: shown, cause: "\(error)"))) }
                 }
-                let store = NATSKVObjectStore(bucket: bucket, loop: loop, client: client, kv: kv,
+                let store = NATSKVObjectStore(bucket: bucket, loop: loop, releaseLoop: releaseLoop, client: client, kv: kv,
                                               cacheCapacity: config.storeCacheObjects, timeout: config.busRequestTimeout)
                 let fail: (String) -> Void = { cause in
                     client.close { finish(.failure(ObjectStoreOpenError(store: shown, cause: cause))) }
@@ -105,7 +124,12 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
         case .success(let store):
             return store
         case .failure(let error):
-            loop.shutdown(gracePeriod: .seconds(2))
+            let released = DispatchSemaphore(value: 0)
+            Task {
+                await releaseLoop()
+                released.signal()
+            }
+            released.wait()
             throw error
         }
     }
@@ -214,8 +238,7 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
                 continuation.resume()
             }
         }
-        loop.stop()
-        _ = await loop.terminated()
+        await releaseLoop()
     }
 
     // MARK: Helpers
@@ -226,7 +249,10 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
                                      _ body: @escaping (JetStreamKeyValue, @escaping (Result<T, KVError>) -> Void) -> Void) async throws(ObjectStoreError) -> T {
         let kv = self.kv
         let work = UncheckedTransfer(body)
+        let loop = self.loop
         let outcome: Result<T, KVError>? = await withCheckedContinuation { continuation in
+            // A call served on the connection's own loop goes straight to it.
+            if loop.inLoop { return work.value(kv.value) { continuation.resume(returning: $0) } }
             do {
                 try loop.execute {
                     work.value(kv.value) { continuation.resume(returning: $0) }
