@@ -77,12 +77,7 @@ final class AgentHost: @unchecked Sendable {
     }
 
     private func connectNATS(first waiter: @escaping (Result<any Bus, BusError>) -> Void) {
-        var settings = NATSClientConfiguration(servers: config.busURL)
-        settings.token = config.busToken
-        settings.user = config.busUser
-        settings.password = config.busPassword
-        settings.connectTimeout = config.busConnectTimeout
-        settings.name = "oaas-swift"
+        let settings = config.natsSettings(servers: config.busURL, name: "oaas-swift")
         let client: NATSClient
         if let idleClient {
             client = idleClient
@@ -142,6 +137,20 @@ final class AgentHost: @unchecked Sendable {
 }
 
 /// Hides the credentials of a bus URL in logs and errors.
+extension OaasConfig {
+    /// A NATS client's settings for `servers` with the bus's credentials and connect timeout
+    /// (the agents' bus and the NATS key-value store connect alike).
+    func natsSettings(servers: String, name: String) -> NATSClientConfiguration {
+        var settings = NATSClientConfiguration(servers: servers)
+        settings.token = busToken
+        settings.user = busUser
+        settings.password = busPassword
+        settings.connectTimeout = busConnectTimeout
+        settings.name = name
+        return settings
+    }
+}
+
 enum BusURLRedaction {
     /// `nats://user:secret@host:4222` → `nats://***@host:4222`, for every URL of a list.
     static func redacted(_ url: String) -> String {

@@ -27,15 +27,7 @@ extension NATSClient {
     public func request(subject: String, headers: [NATSHeader] = [], payload: [UInt8], timeout: Duration,
                         completion: @escaping (Result<NATSReply, BusError>) -> Void) {
         loop.preconditionInLoop()
-        switch lifecycle {
-        case .idle:
-            return completion(.failure(Self.notConnected))
-        case .closing, .closed:
-            return completion(.failure(BusError(.closed)))
-        case .connecting, .reconnecting, .connected:
-            break
-        }
-        if let inboxRefusal { return completion(.failure(inboxRefusal)) }
+        if let refusal = requestRefusal { return completion(.failure(refusal)) }
         if let problem = Self.rawRequestProblem(subject: subject, headers: headers) { return completion(.failure(problem)) }
         // The server counts the header block towards max_payload; HPUB sends it even when empty
         // of fields, so only a request without headers goes out as a plain PUB.

@@ -18,15 +18,7 @@ extension NATSClient {
     public func request(key: String, payload: [UInt8], timeout: Duration,
                         completion: @escaping (Result<[UInt8], BusError>) -> Void) {
         loop.preconditionInLoop()
-        switch lifecycle {
-        case .idle:
-            return completion(.failure(Self.notConnected))
-        case .closing, .closed:
-            return completion(.failure(BusError(.closed)))
-        case .connecting, .reconnecting, .connected:
-            break
-        }
-        if let inboxRefusal { return completion(.failure(inboxRefusal)) }
+        if let refusal = requestRefusal { return completion(.failure(refusal)) }
         if let limit = serverInfo?.maxPayload, payload.count > limit {
             return completion(.failure(BusError(.payloadTooLarge(size: payload.count, limit: limit))))
         }
@@ -52,6 +44,16 @@ extension NATSClient {
         let deadline = overflow ? UInt64.max : sum
         deadlines.insert(deadline: deadline, token: token)
         armDeadlineTimer(for: deadline)
+    }
+
+    /// Why no request can be sent now (not connected yet, closing or closed, the inbox
+    /// refused), or `nil`. Requests made while connecting or reconnecting are held.
+    var requestRefusal: BusError? {
+        switch lifecycle {
+        case .idle: return Self.notConnected
+        case .closing, .closed: return BusError(.closed)
+        case .connecting, .reconnecting, .connected: return inboxRefusal
+        }
     }
 
     /// The inbox is subscribed once, at the first request, and again after each reconnect.

@@ -81,12 +81,7 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
         }
         do {
             try loop.execute {
-                var settings = NATSClientConfiguration(servers: servers)
-                settings.token = config.busToken
-                settings.user = config.busUser
-                settings.password = config.busPassword
-                settings.connectTimeout = config.busConnectTimeout
-                settings.name = "oaas-swift-store"
+                let settings = config.natsSettings(servers: servers, name: "oaas-swift-store")
                 let client: NATSClient
                 do {
                     client = try NATSClient(loop: loop, configuration: settings)
