@@ -78,6 +78,8 @@ public final class Oaas: @unchecked Sendable {
     /// `startServer` and `startAgent` then report instead of serving without it.
     private func openStore(_ config: OaasConfig) -> (any ObjectStore, ConfigurationError?) {
         if let store = config.store { return (store, nil) }
+        // Mock mode runs calls in-process against the in-memory store, as it always has.
+        if config.mockMode { return (InMemoryObjectStore(), nil) }
         do {
             return (try openStore(config.storeURL, config: config), nil)
         } catch {

@@ -77,6 +77,15 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("mock mode keeps the in-memory store whatever the store URL says")
+    func mockModeStaysInMemory() throws {
+        let runtime = Oaas()
+        runtime.configure(try OaasConfig(mockMode: true, debugLevel: DebugLevel.none,
+                                         storeURL: "sqlite:/proc/no-such-place/objects.db", environment: [:]))
+        #expect(runtime.store is InMemoryObjectStore)
+        #expect(runtime.configurationProblem == nil)
+    }
+
     @Test("a call that only reads a state not yet on disk is answered after that state is written")
     func readOnlyCallsWaitForDurability() async throws {
         // A read that sees a state still being written waits for it (the fake file's gate).
