@@ -106,7 +106,9 @@ public final class Oaas: @unchecked Sendable {
             throw ObjectStoreOpenError(store: BusURLRedaction.redacted(url), cause: "cannot start the runtime's loop: \(error)")
         }
         let ownLoop = self.ownLoop
-        return try ObjectStores.open(url, config: config, readOnly: false, loop: (loop, { await ownLoop.release(loop) }))
+        return try ObjectStores.open(url, config: config, readOnly: false,
+                                     loop: StoreLoop(loop: loop, release: { await ownLoop.release(loop) },
+                                                     releaseNow: { ownLoop.releaseInBackground(loop) }))
     }
 
     /// Replaces the configuration (the design's `oaas.configure`). The object store is

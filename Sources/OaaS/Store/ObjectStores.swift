@@ -17,7 +17,7 @@ public enum ObjectStores {
     /// to give it back when the store closes, or at once if opening fails); `nil` gives the
     /// store a loop of its own. Other stores take no loop.
     static func open(_ url: String, config: OaasConfig, readOnly: Bool,
-                     loop: (loop: EventLoop, release: @Sendable () async -> Void)?) throws(ObjectStoreOpenError) -> any ObjectStore {
+                     loop: StoreLoop?) throws(ObjectStoreOpenError) -> any ObjectStore {
         let parsed: StoreURL
         do {
             parsed = try StoreURL.parse(url)

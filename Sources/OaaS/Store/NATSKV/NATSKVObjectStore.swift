@@ -25,9 +25,9 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
     /// The bucket's name.
     public let bucket: String
     private let loop: EventLoop
-    /// How the loop is given back at ``close()``: stopped (the store's own) or released to
-    /// its owner.
-    private let releaseLoop: @Sendable () async -> Void
+    /// How the loop is given back at ``close()``: stopped and joined (the store's own) or
+    /// released to its owner.
+    private let storeLoop: StoreLoop
     private let client: UncheckedTransfer<NATSClient>
     private let kv: UncheckedTransfer<JetStreamKeyValue>
     private let cache: LockedValue<ObjectCache>
@@ -37,11 +37,11 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
     static let schemaKey = "oaas-schema"
     static let schemaHeader = "Oaas-Schema"
 
-    private init(bucket: String, loop: EventLoop, releaseLoop: @escaping @Sendable () async -> Void, client: NATSClient,
+    private init(bucket: String, storeLoop: StoreLoop, client: NATSClient,
                  kv: JetStreamKeyValue, cacheCapacity: Int, timeout: Duration) {
         self.bucket = bucket
-        self.loop = loop
-        self.releaseLoop = releaseLoop
+        loop = storeLoop.loop
+        self.storeLoop = storeLoop
         self.client = UncheckedTransfer(client)
         self.kv = UncheckedTransfer(kv)
         cache = LockedValue(ObjectCache(capacity: cacheCapacity))
@@ -56,23 +56,19 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
     /// - Throws: ``ObjectStoreOpenError`` naming the store and the cause.
     /// Blocks while it opens: any thread but a loop thread.
     public static func open(servers: String, bucket: String, replicas: Int, config: OaasConfig,
-                            loop given: (loop: EventLoop, release: @Sendable () async -> Void)? = nil) throws(ObjectStoreOpenError) -> NATSKVObjectStore {
+                            loop given: StoreLoop? = nil) throws(ObjectStoreOpenError) -> NATSKVObjectStore {
         let shown = StoreURL.natsKV(servers: servers, bucket: bucket, replicas: replicas).redacted
-        let loop: EventLoop
-        let releaseLoop: @Sendable () async -> Void
+        let storeLoop: StoreLoop
         if let given {
-            (loop, releaseLoop) = given
+            storeLoop = given
         } else {
             do {
-                loop = try EventLoop.startOwned(name: "oaas-store-nats-kv")
+                storeLoop = .own(try EventLoop.startOwned(name: "oaas-store-nats-kv"))
             } catch {
                 throw ObjectStoreOpenError(store: shown, cause: "cannot start its event loop: \(error)")
             }
-            releaseLoop = {
-                loop.stop()
-                _ = await loop.terminated()
-            }
         }
+        let loop = storeLoop.loop
         let outcome = LockedValue<Result<NATSKVObjectStore, ObjectStoreOpenError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let finish: @Sendable (Result<NATSKVObjectStore, ObjectStoreOpenError>) -> Void = { result in
@@ -95,7 +91,7 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
                 } catch {
                     return client.close { finish(.failure(ObjectStoreOpenError(store: shown, cause: "\(error)"))) }
                 }
-                let store = NATSKVObjectStore(bucket: bucket, loop: loop, releaseLoop: releaseLoop, client: client, kv: kv,
+                let store = NATSKVObjectStore(bucket: bucket, storeLoop: storeLoop, client: client, kv: kv,
                                               cacheCapacity: config.storeCacheObjects, timeout: config.busRequestTimeout)
                 let fail: (String) -> Void = { cause in
                     client.close { finish(.failure(ObjectStoreOpenError(store: shown, cause: cause))) }
@@ -119,12 +115,7 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
         case .success(let store):
             return store
         case .failure(let error):
-            let released = DispatchSemaphore(value: 0)
-            Task {
-                await releaseLoop()
-                released.signal()
-            }
-            released.wait()
+            storeLoop.releaseNow()
             throw error
         }
     }
@@ -233,7 +224,7 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
                 continuation.resume()
             }
         }
-        await releaseLoop()
+        await storeLoop.release()
     }
 
     // MARK: Helpers
@@ -290,5 +281,36 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
         } catch {
             throw ObjectStoreError(object: object, reason: .unavailable("\(error)"))
         }
+    }
+}
+
+/// The loop a NATS store runs its connection on, and how it is given back. Any thread.
+public struct StoreLoop: Sendable {
+    /// The loop.
+    public let loop: EventLoop
+    /// Gives the loop back once the store has closed its connection.
+    public let release: @Sendable () async -> Void
+    /// Gives the loop back after a failed open: without waiting on tasks (the opener may be
+    /// blocking a task's thread).
+    public let releaseNow: @Sendable () -> Void
+
+    /// A loop someone else owns, with their two ways of taking it back.
+    public init(loop: EventLoop, release: @escaping @Sendable () async -> Void, releaseNow: @escaping @Sendable () -> Void) {
+        self.loop = loop
+        self.release = release
+        self.releaseNow = releaseNow
+    }
+
+    /// A loop of the store's own: stopped and its thread joined when given back.
+    static func own(_ loop: EventLoop) -> StoreLoop {
+        StoreLoop(loop: loop, release: {
+            loop.stop()
+            _ = await loop.terminated()
+            // The thread has finished its loop; joining it is immediate and keeps it from
+            // being left unjoined.
+            loop.join()
+        }, releaseNow: {
+            loop.shutdown(gracePeriod: .seconds(2))
+        })
     }
 }
