@@ -9,16 +9,27 @@ import Testing
 /// The NATS key-value store against real nats-server processes with JetStream.
 @Suite("NATS key-value store", .serialized)
 struct NATSKVStoreTests {
-    private func open(_ server: NATSServerProcess, bucket: String = "objects", timeout: Duration = .seconds(2)) throws -> any ObjectStore {
-        try ObjectStores.open("nats-kv://127.0.0.1:\(server.port)/\(bucket)",
-                              config: try OaasConfig(busRequestTimeout: timeout, busConnectTimeout: .seconds(2), environment: [:]))
+    /// Opens a store on a dispatch thread: opening blocks while it connects, and blocking
+    /// the cooperative pool (two threads here) would stall the suites running beside this one.
+    private func open(_ server: NATSServerProcess, bucket: String = "objects", timeout: Duration = .seconds(2)) async throws -> any ObjectStore {
+        try await Self.offPool("nats-kv://127.0.0.1:\(server.port)/\(bucket)",
+                               config: try OaasConfig(busRequestTimeout: timeout, busConnectTimeout: .seconds(2), environment: [:]))
+    }
+
+    private static func offPool(_ url: String, config: OaasConfig) async throws -> any ObjectStore {
+        let opened: Result<UncheckedBox, any Error> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { UncheckedBox(try ObjectStores.open(url, config: config)) })
+            }
+        }
+        return try opened.get().store
     }
 
     @Test("two processes' stores on one bucket: 1,000 concurrent adds on one object, the value equals the OKAY answers exactly")
     func sharedObject() async throws {
         let nats = try NATSServerProcess.start(jetStream: true)
-        let first = try open(nats)
-        let second = try open(nats)
+        let first = try await open(nats)
+        let second = try await open(nats)
         let one = try makeRuntime(store: first)
         let other = try makeRuntime(store: second)
         let okay = LockedValue(0)
@@ -44,7 +55,7 @@ struct NATSKVStoreTests {
                 #expect(okay.withLock { $0 } >= 900, "most calls should win within their attempts")
             }
         }
-        let fresh = try open(nats)
+        let fresh = try await open(nats)
         let stored = try await fresh.load(ObjectIdentity(classID: "test.Counter", partitionID: 0, objectID: "shared"))
         // A third process's view: what the bucket holds.
         #expect(stored?.entries["0"].map { String(decoding: $0, as: UTF8.self) } == String(okay.withLock { $0 }))
@@ -58,7 +69,7 @@ struct NATSKVStoreTests {
     @Test("objects outlive the store, and a state larger than the server's max payload is refused with nothing written")
     func persistenceAndTooLarge() async throws {
         let nats = try NATSServerProcess.start(maxPayload: 4096, jetStream: true)
-        let store = try open(nats)
+        let store = try await open(nats)
         try await withServer(try makeRuntime(store: store), asyncMode: false) { (client: OaasClient, _: Int) async throws in
             #expect(try await client.counter("big", "rename", "\"small\"").status == .okay)
             let huge = "\"" + String(repeating: "x", count: 10_000) + "\""
@@ -68,7 +79,7 @@ struct NATSKVStoreTests {
             #expect(try await client.counter("big", "label").payload.text == "small")
         }
         await store.close()
-        let reopened = try open(nats)
+        let reopened = try await open(nats)
         try await withServer(try makeRuntime(store: reopened), asyncMode: true) { (client: OaasClient, _: Int) async throws in
             #expect(try await client.counter("big", "label").payload.text == "small")
         }
@@ -78,7 +89,7 @@ struct NATSKVStoreTests {
     @Test("nats-server killed under load: calls fail while it is away, nothing acknowledged is lost, service resumes by itself")
     func serverRestart() async throws {
         let nats = try NATSServerProcess.start(jetStream: true)
-        let store = try open(nats, timeout: .milliseconds(500))
+        let store = try await open(nats, timeout: .milliseconds(500))
         let okay = LockedValue(0)
         let failed = LockedValue(0)
         try await withServer(try makeRuntime(store: store), asyncMode: false) { (client: OaasClient, _: Int) async throws in
@@ -116,13 +127,13 @@ struct NATSKVStoreTests {
 
     @Test("an unreachable server or a newer schema refuses the store at open, naming it")
     func openFailures() async throws {
-        #expect {
-            try ObjectStores.open("nats-kv://127.0.0.1:1/objects", config: try OaasConfig(environment: [:]))
+        await #expect {
+            try await Self.offPool("nats-kv://127.0.0.1:1/objects", config: try OaasConfig(environment: [:]))
         } throws: { error in
             "\(error)".contains("nats-kv://127.0.0.1:1/objects")
         }
         let nats = try NATSServerProcess.start(jetStream: true)
-        let store = try open(nats, bucket: "future")
+        let store = try await open(nats, bucket: "future")
         await store.close()
         // A newer runtime marks the bucket with schema 2.
         let loop = try EventLoop.startOwned()
@@ -144,10 +155,16 @@ struct NATSKVStoreTests {
             }
         }
         #expect(marked)
-        #expect {
-            try open(nats, bucket: "future")
+        await #expect {
+            try await open(nats, bucket: "future")
         } throws: { error in
             "\(error)".contains("newer runtime (schema 2")
         }
     }
+}
+
+/// A store handed across the dispatch thread that opened it. Any thread.
+private struct UncheckedBox: @unchecked Sendable {
+    let store: any ObjectStore
+    init(_ store: any ObjectStore) { self.store = store }
 }
