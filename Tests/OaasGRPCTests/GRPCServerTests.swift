@@ -106,7 +106,9 @@ struct GRPCServerTests {
             let start = clock.now
             let response = try await fixture.call(GRPCFixture.hang, [], timeout: .milliseconds(150))
             #expect(response.status.code == .deadlineExceeded)
-            #expect(clock.now - start < .seconds(2))
+            // The method never answers: any bound shows the deadline ended the call. A loose
+            // one, for a loop slowed by sanitizers on a busy machine.
+            #expect(clock.now - start < .seconds(10))
             // The server's own deadline timer (from grpc-timeout) cancels the handler too.
             var seen: [GRPCStatus] = []
             for _ in 0..<100 where seen.isEmpty {

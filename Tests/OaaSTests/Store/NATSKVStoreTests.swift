@@ -25,7 +25,9 @@ struct NATSKVStoreTests {
         return try opened.get().store
     }
 
-    @Test("two processes' stores on one bucket: 1,000 concurrent adds on one object, the value equals the OKAY answers exactly")
+    // 400 calls here keep the suite light beside the others (sanitizer runs); the interop
+    // test drives 1,000 through two real processes.
+    @Test("two processes' stores on one bucket: 400 concurrent adds on one object, the value equals the OKAY answers exactly")
     func sharedObject() async throws {
         let nats = try NATSServerProcess.start(jetStream: true)
         let first = try await open(nats)
@@ -36,7 +38,7 @@ struct NATSKVStoreTests {
         try await withServer(one, asyncMode: true) { (firstClient: OaasClient, _: Int) async throws in
             try await withServer(other, asyncMode: false) { (secondClient: OaasClient, _: Int) async throws in
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for index in 0..<1000 {
+                    for index in 0..<400 {
                         let client = index.isMultiple(of: 2) ? firstClient : secondClient
                         group.addTask {
                             let response = try await client.counter("shared", "add", "1")
@@ -52,7 +54,7 @@ struct NATSKVStoreTests {
                     #expect(total.status == .okay)
                     #expect(total.payload.text == String(okay.withLock { $0 }))
                 }
-                #expect(okay.withLock { $0 } >= 900, "most calls should win within their attempts")
+                #expect(okay.withLock { $0 } >= 360, "most calls should win within their attempts")
             }
         }
         let fresh = try await open(nats)
