@@ -14,6 +14,7 @@ struct AgentLifecycleTests {
         try await runtime.startAgent(AgentWorker.self, objectId: "late")
         // The call outlasts the bound below by far, so the bound tells a close that waited
         // for it from one that did not, even on a loop slowed by sanitizers.
+        let callStarted = ContinuousClock.now
         let call = Task { try? await runtime.worker("late", "slowAdd", "4000", timeout: .seconds(20)) }
         while runtime.listAgents()["test.AgentWorker:late"]?.callsInFlight != 1 { try await Task.sleep(for: .milliseconds(5)) }
         try await runtime.stopAgent("test.AgentWorker:late")
@@ -21,8 +22,8 @@ struct AgentLifecycleTests {
         await runtime.closeBus()
         #expect(ContinuousClock.now - started < .milliseconds(2500), "closeBus waited for the stray call")
         _ = await call.value
-        // The call finished on a loop that stayed up for it; a new start gets a fresh loop.
-        try await Task.sleep(for: .milliseconds(900))
+        // The call finishes on a loop that stayed up for it; a new start gets a fresh loop.
+        try await Task.sleep(until: callStarted + .milliseconds(4500))
         try await withAgentRuntime(runtime) { runtime in
             try await runtime.startAgent(AgentWorker.self, objectId: "late")
             #expect(try await runtime.worker("late", "add", "0").text == "1")
