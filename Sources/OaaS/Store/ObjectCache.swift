@@ -1,10 +1,12 @@
-/// Objects a store has loaded, with their versions, at most `capacity` of them: when full, the
-/// oldest cached entry makes room (a hot object is loaded again at worst once per `capacity`
-/// other objects). A `nil` value records an object known not to exist. Guarded by its owner's
+/// Objects a store keeps in memory, at most `capacity` of them: when full, the oldest entries
+/// that may go make room (the write-behind store keeps objects with writes in flight; they go
+/// to the back of the line). A few candidates are looked at per insertion, so a cache full of
+/// entries that must stay grows past its capacity instead of pausing. Guarded by its owner's
 /// lock; a value.
-struct ObjectCache {
+struct ObjectCache<Value> {
     let capacity: Int
-    private var objects: [ObjectIdentity: StoredObject?] = [:]
+    private var objects: [ObjectIdentity: Value] = [:]
+    /// Identities in the order they were cached: the eviction order.
     private var arrival: [ObjectIdentity] = []
     private var head = 0
 
@@ -13,21 +15,34 @@ struct ObjectCache {
         self.capacity = capacity
     }
 
-    /// `.some(nil)` for an object known not to exist; `nil` when not cached.
-    func lookup(_ object: ObjectIdentity) -> StoredObject?? {
+    func lookup(_ object: ObjectIdentity) -> Value? {
         objects[object]
     }
 
-    mutating func insert(_ object: ObjectIdentity, _ stored: StoredObject?) {
-        if objects.updateValue(stored, forKey: object) == nil { arrival.append(object) }
-        while objects.count > capacity, head < arrival.count {
-            objects[arrival[head]] = nil
+    /// Caches `value` for `object`, then drops old entries for which `canEvict` holds while
+    /// the cache is over its capacity. - Returns: how many were dropped.
+    @discardableResult
+    mutating func insert(_ object: ObjectIdentity, _ value: Value, canEvict: (Value) -> Bool = { _ in true }) -> Int {
+        if objects.updateValue(value, forKey: object) == nil { arrival.append(object) }
+        var evicted = 0
+        var budget = 8
+        while objects.count > capacity, budget > 0, head < arrival.count {
+            budget -= 1
+            let candidate = arrival[head]
             head += 1
+            guard let entry = objects[candidate] else { continue }
+            if canEvict(entry) {
+                objects[candidate] = nil
+                evicted += 1
+            } else {
+                arrival.append(candidate)
+            }
         }
         if head > 4096, head * 2 > arrival.count {
             arrival.removeFirst(head)
             head = 0
         }
+        return evicted
     }
 
     mutating func remove(_ object: ObjectIdentity) {

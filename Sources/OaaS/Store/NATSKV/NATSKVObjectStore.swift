@@ -30,7 +30,7 @@ public final class NATSKVObjectStore: ObjectStore, @unchecked Sendable {
     private let storeLoop: StoreLoop
     private let client: UncheckedTransfer<NATSClient>
     private let kv: UncheckedTransfer<JetStreamKeyValue>
-    private let cache: LockedValue<ObjectCache>
+    private let cache: LockedValue<ObjectCache<StoredObject?>>
     private let timeout: Duration
 
     /// The schema marker's key, outside the objects' `o.` keys.

@@ -38,14 +38,11 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
     /// The most objects kept in memory.
     public let cacheCapacity: Int
 
-    private let state = LockedValue(State())
+    private let state: LockedValue<State>
     private let sessions = LockedValue<[ObjectIdentifier: WeakSession]>([:])
 
     private struct State {
-        var objects: [ObjectIdentity: CachedObject] = [:]
-        /// Identities in the order they were cached: the eviction order.
-        var arrival: [ObjectIdentity] = []
-        var arrivalHead = 0
+        var objects: ObjectCache<CachedObject>
         /// Staged writes waiting for the writer.
         var queued: [StagedWrite] = []
         var writing = false
@@ -59,9 +56,9 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
 
     /// A store over `file`, keeping at most `cacheCapacity` objects in memory.
     public init(file: any DurableObjectFile, cacheCapacity: Int = 100_000) {
-        precondition(cacheCapacity > 0, "a write-behind store needs room for at least one object")
         self.file = file
         self.cacheCapacity = cacheCapacity
+        state = LockedValue(State(objects: ObjectCache(capacity: cacheCapacity)))
     }
 
     /// Counters of the writer. Any thread.
@@ -90,7 +87,7 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
     /// The object as cached: `.some(nil)` for one known not to exist, `nil` when not cached.
     func cached(_ object: ObjectIdentity) -> StoredObject?? {
         state.withLock { state in
-            guard let cached = state.objects[object] else { return nil }
+            guard let cached = state.objects.lookup(object) else { return nil }
             return .some(cached.stored)
         }
     }
@@ -117,33 +114,10 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
     private func remember(_ object: ObjectIdentity, _ stored: StoredObject?) -> StoredObject? {
         state.withLock { state in
             state.statistics.reads += 1
-            if let existing = state.objects[object] { return existing.stored }
-            insert(object, CachedObject(stored: stored), into: &state)
+            if let existing = state.objects.lookup(object) { return existing.stored }
+            // Objects with writes in flight stay: their memory is ahead of the file.
+            state.statistics.evictions += state.objects.insert(object, CachedObject(stored: stored)) { $0.unflushed == 0 }
             return stored
-        }
-    }
-
-    private func insert(_ object: ObjectIdentity, _ cached: CachedObject, into state: inout State) {
-        state.objects[object] = cached
-        state.arrival.append(object)
-        // A few candidates per insertion keep the cache near its capacity without a long
-        // pause; objects with writes in flight stay and go to the back of the line.
-        var budget = 8
-        while state.objects.count > cacheCapacity, budget > 0, state.arrivalHead < state.arrival.count {
-            budget -= 1
-            let candidate = state.arrival[state.arrivalHead]
-            state.arrivalHead += 1
-            guard let entry = state.objects[candidate] else { continue }
-            if entry.unflushed == 0 {
-                state.objects[candidate] = nil
-                state.statistics.evictions += 1
-            } else {
-                state.arrival.append(candidate)
-            }
-        }
-        if state.arrivalHead > 4096, state.arrivalHead * 2 > state.arrival.count {
-            state.arrival.removeFirst(state.arrivalHead)
-            state.arrivalHead = 0
         }
     }
 
@@ -158,7 +132,7 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
     func stage(_ object: ObjectIdentity, entries: ObjectEntries?, expectedVersion: UInt64, loop: EventLoop?,
                notify: @escaping (Result<Void, ObjectStoreError>) -> Void) throws(ObjectStoreError) -> (UInt64, StagedWrite) {
         let outcome: Result<(UInt64, StagedWrite), ObjectStoreError> = state.withLock { state in
-            guard let cached = state.objects[object] else {
+            guard let cached = state.objects.lookup(object) else {
                 return .failure(ObjectStoreError(object: object, reason: .conflict(expected: expectedVersion, actual: 0)))
             }
             let current = cached.stored?.version ?? 0
@@ -181,7 +155,7 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
                  notify: @escaping (Result<Void, ObjectStoreError>) -> Void) -> StagedWrite? {
         let notify = UncheckedTransfer(notify)
         return state.withLock { state in
-            guard let cached = state.objects[object], cached.unflushed > 0 else { return nil }
+            guard let cached = state.objects.lookup(object), cached.unflushed > 0 else { return nil }
             return StagedWrite(object: object, write: nil, cached: cached, lostSnapshot: cached.lost, loop: loop, notify: notify.value)
         }
     }
@@ -274,7 +248,7 @@ public final class WriteBehindStore: ObjectStore, @unchecked Sendable {
                     state.statistics.failedWrites += 1
                     // The memory is ahead of the file now: forget it, so the next call reads
                     // what the file really holds.
-                    if state.objects[item.object] === item.cached { state.objects[item.object] = nil }
+                    if state.objects.lookup(item.object) === item.cached { state.objects.remove(item.object) }
                 } else {
                     state.statistics.writes += 1
                 }
