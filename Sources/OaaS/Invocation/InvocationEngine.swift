@@ -115,12 +115,13 @@ final class InvocationEngine {
         run(call, activation: nil)
     }
 
-    /// Whether `call` can run start to finish without suspending: a synchronous method whose
-    /// object (if any) is in memory. Its answer may still wait for a write-behind store's disk.
+    /// Whether `call` may run start to finish without suspending: a synchronous method on an
+    /// immediate or write-behind store. Its answer may still wait for a write-behind store's
+    /// disk; an object that store does not have in memory is found out by ``runInline(_:started:)``,
+    /// which hands the call back (one cache look-up per call, not two).
     private func runsInline(_ call: PendingCall) -> Bool {
         guard strategy == .inline, !call.method.isAsync else { return false }
-        guard let identity = call.identity, immediateStore == nil else { return true }
-        return writeBehind?.cached(identity) != nil
+        return call.identity == nil || immediateStore != nil || writeBehind != nil
     }
 
     /// Runs `call` inline when nothing in it can suspend (`activation` is then `nil`: an idle
@@ -185,9 +186,9 @@ final class InvocationEngine {
     /// The whole call without suspension: a synchronous method, its object in an immediate
     /// store or a write-behind store's memory. Answers the call now, or (write-behind) once
     /// its state is durable.
-    /// - Returns: `false` when the object turned out not to be in memory (a retry after a
-    ///   conflict found it dropped): nothing was committed, and the caller runs the call as a
-    ///   task instead.
+    /// - Returns: `false` when a write-behind store does not have the object in memory (not
+    ///   read yet, dropped, or gone after a conflict): nothing was committed, and the caller
+    ///   runs the call as a task instead.
     private func runInline(_ call: PendingCall, started: ContinuousClock.Instant) -> Bool {
         guard case .sync(let body) = call.method.body else { preconditionFailure("async method run inline") }
         guard let identity = call.identity else {
