@@ -12,7 +12,7 @@ import OaaS
 /// cannot be opened or an object that does not exist.
 enum ObjectsCommand {
     static func run(storeURL: String?, classID: String?, object: String?) async -> Int32 {
-        let url = storeURL ?? ProcessInfo.processInfo.environment["OPRC_STORE_URL"] ?? ServeCommand.defaultStoreURL
+        let url = ServeCommand.storeURL(storeURL)
         let store: any ObjectStore
         do {
             store = try ObjectStores.open(url, config: try OaasConfig(), readOnly: true)

@@ -32,6 +32,11 @@ enum ServeCommand {
     /// working directory, so objects outlive the process.
     static let defaultStoreURL = "sqlite:./oaas-data/objects.db"
 
+    /// The store `--store` names, else `OPRC_STORE_URL`, else ``defaultStoreURL``.
+    static func storeURL(_ given: String?) -> String {
+        given ?? ProcessInfo.processInfo.environment["OPRC_STORE_URL"] ?? defaultStoreURL
+    }
+
     static let defaultNATSAgents = ["worker.BackgroundProcessor:123", "hybrid.HybridService:456", "math.Calculator:7"]
 
     /// - Parameter stopSignal: made by the caller before any thread starts (see
@@ -39,7 +44,7 @@ enum ServeCommand {
     ///   must already mean a graceful stop.
     static func run(_ options: Options, stopSignal: StopSignal) async throws {
         let base = try OaasConfig(busURL: options.busURL)
-        let storeURL = options.storeURL ?? ProcessInfo.processInfo.environment["OPRC_STORE_URL"] ?? defaultStoreURL
+        let storeURL = storeURL(options.storeURL)
         let store: any ObjectStore
         do {
             store = try oaas.openStore(storeURL, config: base)
